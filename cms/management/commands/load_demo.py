@@ -1,0 +1,32 @@
+"""Build the demo site. Safe to run again: nothing is duplicated."""
+
+from django.core.management.base import BaseCommand
+from tqdm import tqdm
+
+from cms.demo import demo_home_page_load
+from courses.demo import DEMO_PASSWORD, PERSONAS, demo_people_load
+
+
+class Command(BaseCommand):
+    help = "载入演示数据：组织机构、人员、演示账号和首页（可重复运行）。"
+
+    def handle(self, *args, **options):
+        with tqdm(
+            desc="组织与人员",
+            unit="行",
+            disable=options["verbosity"] < 1,
+            file=self.stderr,
+        ) as bar:
+
+            def progress(done: int, total: int) -> None:
+                bar.total = total
+                bar.update(done - bar.n)
+
+            summary = demo_people_load(progress=progress)
+        demo_home_page_load()
+        if options["verbosity"] >= 1:
+            self.stdout.write(self.style.SUCCESS("演示数据已就绪。"))
+            self.stdout.write("  " + "，".join(f"{k}={v}" for k, v in summary.items()))
+            self.stdout.write(f"  演示账号（密码均为 {DEMO_PASSWORD}）：")
+            for persona in PERSONAS:
+                self.stdout.write(f"    {persona.username:<16} {persona.label}")

@@ -1,0 +1,26 @@
+// Progressive enhancement only: every form works without this file.
+document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
+  const form = select.form;
+  const fallback = form.querySelector("[data-autosubmit-fallback]");
+  if (fallback) fallback.hidden = true;
+  select.addEventListener("change", () => form.submit());
+});
+
+// A page that shows a running job's progress polls its status URL.
+document.querySelectorAll("[data-poll-url]").forEach((el) => {
+  const url = el.dataset.pollUrl;
+  const bar = el.querySelector("progress");
+  const label = el.querySelector("[data-progress-label]");
+  const tick = async () => {
+    try {
+      const response = await fetch(url, { headers: { Accept: "application/json" } });
+      if (!response.ok) throw new Error(response.status);
+      const job = await response.json();
+      if (bar) bar.value = job.percent;
+      if (label) label.textContent = job.percent + "%";
+      if (job.finished) { window.location.reload(); return; }
+    } catch (e) { /* keep polling: a lost connection must not lose the page */ }
+    setTimeout(tick, 1500);
+  };
+  setTimeout(tick, 1000);
+});

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoursesConfig(AppConfig):
+    name = "courses"
+    verbose_name = _("培训")
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,68 @@
+"""Demo data of the training domain, loaded by `manage.py load_demo`.
+
+The organisation tree and people go through the same roster import a bureau
+administrator uses, so the demo exercises the real path and stays idempotent.
+"""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from courses.catalogue import catalogue_ensure
+from courses.models import LearnerProfile, OrgUnit
+from courses.models.roles import Role
+from courses.services.roles import role_grant
+from courses.services.roster import roster_apply, roster_from_records
+
+DEMO_ROSTER = Path(settings.BASE_DIR) / "fixtures" / "demo" / "roster.json"
+DEMO_PASSWORD = "Demo@2026"
+
+
+@dataclass(frozen=True)
+class Persona:
+    username: str
+    id_number: str
+    label: str
+    role: str | None = None
+    role_unit: str | None = None
+
+
+PERSONAS = [
+    Persona("officer", "320001", "民警（一所一大队）"),
+    Persona("worker", "SQ0001", "社区禁毒专干（城关街道工作站）"),
+    Persona("trainer", "320002", "教员（一所教育矫正中心）", Role.TRAINER, "GD-S01"),
+    Persona(
+        "facility_admin",
+        "320003",
+        "单位管理员（第一强制隔离戒毒所）",
+        Role.FACILITY_ADMIN,
+        "GD-S01",
+    ),
+    Persona("bureau_admin", "320004", "戒毒管理局管理员", Role.BUREAU_ADMIN, "GD-JJ"),
+]
+
+
+@transaction.atomic
+def demo_people_load(*, progress=None) -> dict[str, int]:
+    catalogue_ensure()
+    sheets = json.loads(DEMO_ROSTER.read_text(encoding="utf-8"))
+    summary = roster_apply(roster=roster_from_records(sheets=sheets), progress=progress)
+    for persona in PERSONAS:
+        profile = LearnerProfile.objects.select_related("user").get(
+            id_number=persona.id_number
+        )
+        user = profile.user
+        if user.username != persona.username or not user.has_usable_password():
+            user.username = persona.username
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        if persona.role:
+            role_grant(
+                user=user,
+                role=persona.role,
+                unit=OrgUnit.objects.get(code=persona.role_unit),
+            )
+    return summary

@@ -1,0 +1,10 @@
+"""Background work of the training domain. Tasks take ids and call a service."""
+
+from celery import shared_task
+
+
+@shared_task(name="courses.roster_import_run")
+def roster_import_run(roster_import_id: int) -> None:
+    from courses.services.roster import roster_import_process
+
+    roster_import_process(roster_import_id=roster_import_id)

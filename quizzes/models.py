@@ -1,0 +1,1 @@
+"""The quiz engine's models arrive with the quiz-engine issue."""

@@ -66,11 +66,18 @@ def unit_index(request):
             .annotate(n=Count("id"))
         )
     )
+    # Units come ordered by path: walking them backwards adds each subtree's total
+    # to its parent once, so a bureau of thousands of units stays linear.
+    totals = {unit.path: direct[unit.pk] for unit in units}
+    for unit in reversed(units):
+        parent_path = unit.path[: -OrgUnit.steplen]
+        if parent_path in totals:
+            totals[parent_path] += totals[unit.path]
     top_depth = min((u.depth for u in units), default=1)
-    rows = []
-    for unit in units:
-        total = sum(direct[u.pk] for u in units if u.path.startswith(unit.path))
-        rows.append({"unit": unit, "indent": unit.depth - top_depth, "people": total})
+    rows = [
+        {"unit": u, "indent": u.depth - top_depth, "people": totals[u.path]}
+        for u in units
+    ]
     return render(request, "courses/unit_index.html", {"rows": rows})
 
 

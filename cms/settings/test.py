@@ -1,7 +1,7 @@
 """The test suite: `make test` (SQLite) and `make test-services` (PostgreSQL, Redis)."""
 
 from .base import *  # noqa: F403
-from .base import DATABASES, env
+from .base import DATABASES, STORAGES, env
 
 DEBUG = False
 SECRET_KEY = "test-only-key"
@@ -9,10 +9,9 @@ ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = env.path("TEST_MEDIA_ROOT", default="/tmp/jiedu-test-media")
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
+STORAGES["private"]["OPTIONS"]["location"] = env.path(
+    "TEST_PRIVATE_MEDIA_ROOT", default="/tmp/jiedu-test-private-media"
+)
 WHITENOISE_AUTOREFRESH = True
 DATABASES["default"].pop("CONN_MAX_AGE", None)
 

@@ -1,8 +1,14 @@
 """A roster import job: the uploaded file, its progress and its outcome."""
 
 from django.conf import settings
+from django.core.files.storage import storages
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+def private_storage():
+    """Uploaded rosters hold names and phone numbers: never under a public URL."""
+    return storages["private"]
 
 
 class RosterImport(models.Model):
@@ -12,7 +18,9 @@ class RosterImport(models.Model):
         SUCCEEDED = "succeeded", _("已完成")
         FAILED = "failed", _("未导入")
 
-    file = models.FileField(_("文件"), upload_to="roster_imports/%Y/%m/")
+    file = models.FileField(
+        _("文件"), upload_to="roster_imports/%Y/%m/", storage=private_storage
+    )
     original_name = models.CharField(_("原文件名"), max_length=255)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -24,7 +24,6 @@ from courses.models import (
     UnitMembership,
 )
 from courses.models.learners import IdentityKind, MembershipSource
-from courses.services import roster as roster_service
 from courses.services.roster import (
     GENERIC_FAILURE,
     RosterError,
@@ -35,6 +34,8 @@ from courses.services.roster import (
     roster_read,
     roster_validate,
 )
+from courses.services.roster import apply as roster_writes
+from courses.services.roster import job as roster_job
 from tests.courses.roster_files import (
     GOOD_PEOPLE,
     GOOD_UNITS,
@@ -594,7 +595,7 @@ def test_extra_sheets_are_ignored(db, tmp_path):
 
 
 def fail_on_call(monkeypatch, name: str, n: int) -> None:
-    real = getattr(roster_service, name)
+    real = getattr(roster_writes, name)
     calls = {"count": 0}
 
     def flaky(*args, **kwargs):
@@ -603,7 +604,7 @@ def fail_on_call(monkeypatch, name: str, n: int) -> None:
             raise RuntimeError("数据库连接中断")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(roster_service, name, flaky)
+    monkeypatch.setattr(roster_writes, name, flaky)
 
 
 def test_failure_during_moves_leaves_nothing_partial(
@@ -638,7 +639,7 @@ def test_failure_while_creating_people_leaves_nothing_partial(
 ):
     many = [
         [f"4{n:05d}", f"学员{n}", "民警", "管理岗", "F1-B1", ""]
-        for n in range(roster_service.BULK_BATCH_SIZE + 20)
+        for n in range(roster_writes.BULK_BATCH_SIZE + 20)
     ]
     path = roster_xlsx(tmp_path, units=[["F1-B9", "一所九大队", "F1", "大队"]],
                        people=many)
@@ -857,7 +858,7 @@ def test_job_crash_is_recorded_as_failed_and_raised(
     def broken(**kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(roster_service, "roster_apply", broken)
+    monkeypatch.setattr(roster_job, "roster_apply", broken)
     with pytest.raises(RuntimeError):
         roster_import_process(roster_import_id=job.pk)
     job.refresh_from_db()
@@ -878,7 +879,7 @@ def test_job_records_progress_every_few_hundred_rows_not_every_row(
     import_file(path)  # the job then re-checks 450 unchanged people, row by row
     saved = []
     monkeypatch.setattr(
-        roster_service, "_progress_store",
+        roster_job, "_progress_store",
         lambda *, roster_import_id, done, total: saved.append((done, total)),
     )
     job = job_for(path)

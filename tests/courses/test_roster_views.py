@@ -1,5 +1,7 @@
 """Roster import from the site and from the Wagtail admin: upload, progress, result."""
 
+from pathlib import Path
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -67,6 +69,18 @@ def test_bureau_admin_imports_a_roster_and_sees_the_result(
         "finished": True,
         "errors": 0,
     }
+
+
+def test_uploaded_roster_is_kept_where_no_url_reaches_it(
+    client, province, bureau_admin, good_file, settings
+):
+    client.force_login(bureau_admin)
+    client.post(reverse("courses:roster_import"), {"file": upload(good_file)})
+    stored = Path(RosterImport.objects.get().file.path)
+    assert stored.read_bytes() == good_file.read_bytes()
+    assert not stored.is_relative_to(settings.MEDIA_ROOT)
+    with pytest.raises(ValueError):
+        RosterImport.objects.get().file.url  # noqa: B018
 
 
 def test_import_waits_for_commit_and_shows_pending_progress(

@@ -125,3 +125,22 @@ def test_unit_page_query_count_does_not_grow_with_people(
     with django_assert_max_num_queries(15):
         response = client.get(reverse("courses:unit_detail", args=["F1"]))
     assert response.context["page"].paginator.count == 30
+
+
+def test_bureau_head_counts_add_up_through_every_level(
+    client_for, people, bureau_admin
+):
+    response = client_for(bureau_admin).get(reverse("courses:unit_index"))
+    rows = {row["unit"].code: row["people"] for row in response.context["rows"]}
+    assert rows == {
+        "B": 4,
+        "F1": 2,
+        "F1-B1": 1,
+        "F1-C1": 1,
+        "F2": 1,
+        "F2-B1": 1,
+        "C1": 1,
+        "C1-S1": 1,
+    }
+    indents = {row["unit"].code: row["indent"] for row in response.context["rows"]}
+    assert indents["B"] == 0 and indents["F1"] == 1 and indents["F1-B1"] == 2

@@ -23,6 +23,7 @@ class HomePage(Page):
     content_panels = Page.content_panels + [FieldPanel("notice"), FieldPanel("intro")]
 
     parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["courses.CourseIndexPage", "courses.ResourceBankPage"]
     max_count = 1
 
     class Meta:

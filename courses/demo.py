@@ -66,3 +66,48 @@ def demo_people_load(*, progress=None) -> dict[str, int]:
                 unit=OrgUnit.objects.get(code=persona.role_unit),
             )
     return summary
+
+
+TEXTBOOK_DIR = Path(settings.BASE_DIR) / "fixtures" / "textbook"
+TEXTBOOK_TITLE = "社区禁毒专干培训教材"
+TEXTBOOK_SUMMARY = (
+    "面向社区禁毒专干的系统培训教材：毒品的种类与危害、禁毒法律法规、社区戒毒与社区康复"
+    "工作程序、个案管理与复吸预防、心理支持、家庭工作、统一戒治模式与后续照管。"
+)
+
+
+@transaction.atomic
+def demo_content_load(*, home) -> dict:
+    """The course catalogue with the textbook, and the (empty) resource bank."""
+    from courses.models import CourseIndexPage, ResourceBankPage
+    from courses.textbook import textbook_load
+
+    catalogue = CourseIndexPage.objects.child_of(home).first()
+    if catalogue is None:
+        catalogue = CourseIndexPage(
+            title="课程",
+            slug="courses",
+            intro="<p>按岗位分类培训的课程。每门课由若干章、课组成，学完计入学时。</p>",
+        )
+        home.add_child(instance=catalogue)
+        catalogue.save_revision().publish()
+    bank = ResourceBankPage.objects.child_of(home).first()
+    if bank is None:
+        bank = ResourceBankPage(
+            title="教育资源库",
+            slug="resources",
+            intro="<p>全国戒毒教育资源库精品课程，可按教育项目、专题、岗位和形式筛选。</p>",
+        )
+        home.add_child(instance=bank)
+        bank.save_revision().publish()
+    textbook = None
+    if any(TEXTBOOK_DIR.glob("[0-9]*.md")):
+        textbook = textbook_load(
+            index_page=catalogue,
+            directory=TEXTBOOK_DIR,
+            slug="textbook",
+            title=TEXTBOOK_TITLE,
+            summary=TEXTBOOK_SUMMARY,
+            code_prefix="TB",
+        )
+    return {"catalogue": catalogue, "bank": bank, "textbook": textbook}

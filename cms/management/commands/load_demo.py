@@ -4,11 +4,16 @@ from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
 from cms.demo import demo_home_page_load
-from courses.demo import DEMO_PASSWORD, PERSONAS, demo_people_load
+from courses.demo import (
+    DEMO_PASSWORD,
+    PERSONAS,
+    demo_content_load,
+    demo_people_load,
+)
 
 
 class Command(BaseCommand):
-    help = "载入演示数据：组织机构、人员、演示账号和首页（可重复运行）。"
+    help = "载入演示数据：组织机构、人员、演示账号、首页、课程和教材（可重复运行）。"
 
     def handle(self, *args, **options):
         with tqdm(
@@ -23,7 +28,8 @@ class Command(BaseCommand):
                 bar.update(done - bar.n)
 
             summary = demo_people_load(progress=progress)
-        demo_home_page_load()
+        home = demo_home_page_load()
+        demo_content_load(home=home)
         if options["verbosity"] >= 1:
             self.stdout.write(self.style.SUCCESS("演示数据已就绪。"))
             self.stdout.write("  " + "，".join(f"{k}={v}" for k, v in summary.items()))

@@ -24,3 +24,20 @@ document.querySelectorAll("[data-poll-url]").forEach((el) => {
   };
   setTimeout(tick, 1000);
 });
+
+// A lesson video resumes where this browser left it. The training record will
+// keep the position on the server; until then the browser remembers it.
+document.querySelectorAll("video[data-resume-key]").forEach((video) => {
+  const key = "resume:" + location.pathname + ":" + video.dataset.resumeKey;
+  let lastSaved = 0;
+  video.addEventListener("loadedmetadata", () => {
+    const at = parseFloat(localStorage.getItem(key) || "0");
+    if (at > 5 && at < video.duration - 5) video.currentTime = at;
+  });
+  video.addEventListener("timeupdate", () => {
+    if (Math.abs(video.currentTime - lastSaved) < 5) return;
+    lastSaved = video.currentTime;
+    try { localStorage.setItem(key, String(Math.floor(video.currentTime))); } catch (e) { /* storage full or disabled */ }
+  });
+  video.addEventListener("ended", () => localStorage.removeItem(key));
+});

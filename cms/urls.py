@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/login/", cms_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", cms_views.LogoutView.as_view(), name="logout"),
     path("healthz", cms_views.healthz, name="healthz"),
+    path("search/", cms_views.search, name="search"),
     path("", include("courses.urls")),
 ]
 

@@ -1,7 +1,11 @@
 from django.contrib.auth import views as auth_views
 from django.db import connection
 from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
+
+from courses.selectors.search import content_search
 
 
 class LoginView(auth_views.LoginView):
@@ -11,6 +15,28 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     pass
+
+
+def search(request):
+    """Site search over lessons, textbook sections and courses, in Chinese."""
+    query = request.GET.get("q", "").strip()
+    kind = request.GET.get("kind", "")
+    outcome = content_search(
+        query=query, kind=kind, page_number=request.GET.get("page")
+    )
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "cms/search.html",
+        {
+            "query": query,
+            "kind": kind,
+            "outcome": outcome,
+            "query_string": params.urlencode(),
+            "kinds": [("", _("全部")), ("lesson", _("课")), ("course", _("课程与章"))],
+        },
+    )
 
 
 @never_cache

@@ -77,8 +77,9 @@ TEXTBOOK_SUMMARY = (
 
 
 @transaction.atomic
-def demo_content_load(*, home) -> dict:
-    """The course catalogue with the textbook, and the (empty) resource bank."""
+def demo_content_load(*, home, textbook_dir: Path | None = TEXTBOOK_DIR) -> dict:
+    """The course catalogue with the textbook, and the (empty) resource bank.
+    `textbook_dir=None` leaves the textbook out (tests build their own)."""
     from courses.models import CourseIndexPage, ResourceBankPage
     from courses.textbook import textbook_load
 
@@ -101,10 +102,10 @@ def demo_content_load(*, home) -> dict:
         home.add_child(instance=bank)
         bank.save_revision().publish()
     textbook = None
-    if any(TEXTBOOK_DIR.glob("[0-9]*.md")):
+    if textbook_dir is not None and any(textbook_dir.glob("[0-9]*.md")):
         textbook = textbook_load(
             index_page=catalogue,
-            directory=TEXTBOOK_DIR,
+            directory=textbook_dir,
             slug="textbook",
             title=TEXTBOOK_TITLE,
             summary=TEXTBOOK_SUMMARY,

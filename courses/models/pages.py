@@ -25,6 +25,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from courses.blocks import LessonStreamBlock
+from courses.search_text import searchable_tokens
 
 from .organisation import Position
 
@@ -70,6 +71,21 @@ class LessonTopic(TaggedItemBase):
     )
 
 
+class SegmentedSearchMixin:
+    """Adds the page's text, split for Chinese search (courses.search_text), to
+    its search index entry; the raw fields stay indexed as Wagtail has them."""
+
+    def plain_text(self) -> str:
+        parts = [self.title, getattr(self, "summary", "") or ""]
+        body = getattr(self, "body", None)
+        if body is not None:
+            parts.extend(body.stream_block.get_searchable_content(body))
+        return "\n".join(part for part in parts if part)
+
+    def search_tokens(self) -> str:
+        return searchable_tokens(self.plain_text())
+
+
 class CourseIndexPage(Page):
     intro = RichTextField(_("导语"), blank=True)
 
@@ -99,7 +115,7 @@ class CourseIndexPage(Page):
         return context
 
 
-class CoursePage(Page):
+class CoursePage(SegmentedSearchMixin, Page):
     summary = models.TextField(_("课程简介"), blank=True)
     target_positions = ParentalManyToManyField(
         Position,
@@ -137,7 +153,10 @@ class CoursePage(Page):
             heading=_("结业条件"),
         ),
     ]
-    search_fields = Page.search_fields + [index.SearchField("summary")]
+    search_fields = Page.search_fields + [
+        index.SearchField("summary"),
+        index.SearchField("search_tokens"),
+    ]
     parent_page_types = ["courses.CourseIndexPage"]
     subpage_types = ["courses.ChapterPage", "courses.LessonPage"]
     template = "courses/pages/course_page.html"
@@ -170,11 +189,14 @@ class CoursePage(Page):
         return context
 
 
-class ChapterPage(Page):
+class ChapterPage(SegmentedSearchMixin, Page):
     summary = models.TextField(_("本章概要"), blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("summary")]
-    search_fields = Page.search_fields + [index.SearchField("summary")]
+    search_fields = Page.search_fields + [
+        index.SearchField("summary"),
+        index.SearchField("search_tokens"),
+    ]
     parent_page_types = ["courses.CoursePage"]
     subpage_types = ["courses.LessonPage"]
     template = "courses/pages/chapter_page.html"
@@ -223,7 +245,7 @@ class ResourceBankPage(Page):
         return context
 
 
-class LessonPage(Page):
+class LessonPage(SegmentedSearchMixin, Page):
     code = models.CharField(
         _("课程编码"),
         max_length=64,
@@ -321,6 +343,7 @@ class LessonPage(Page):
         index.SearchField("summary"),
         index.SearchField("body"),
         index.RelatedFields("topics", [index.SearchField("name")]),
+        index.SearchField("search_tokens"),
         index.FilterField("format"),
         index.FilterField("programme"),
     ]

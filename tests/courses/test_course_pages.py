@@ -63,7 +63,7 @@ CHAPTER = """# 第一章 毒品的种类与危害
 @pytest.fixture
 def site(db):
     home = demo_home_page_load()
-    return demo_content_load(home=home)
+    return demo_content_load(home=home, textbook_dir=None)
 
 
 @pytest.fixture

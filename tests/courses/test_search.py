@@ -1,0 +1,104 @@
+"""Chinese search: a word inside a sentence is found, on SQLite and PostgreSQL."""
+
+import pytest
+from django.urls import reverse
+
+from cms.demo import demo_home_page_load
+from courses.demo import demo_content_load
+from courses.models import LessonPage
+
+
+@pytest.fixture
+def bank(db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        return demo_content_load(home=demo_home_page_load(), textbook_dir=None)["bank"]
+
+
+@pytest.fixture
+def add_lesson(bank, django_capture_on_commit_callbacks):
+    def add(code, title, text, *, live=True):
+        lesson = LessonPage(
+            title=title,
+            code=code,
+            body=[{"type": "rich_text", "value": f"<p>{text}</p>"}],
+        )
+        # Search indexing runs as a task once the page's transaction commits.
+        with django_capture_on_commit_callbacks(execute=True):
+            bank.add_child(instance=lesson)
+            revision = lesson.save_revision()
+            if live:
+                revision.publish()
+            else:
+                lesson.unpublish()
+        return lesson
+
+    return add
+
+
+def search(client, q, **params):
+    response = client.get(reverse("search"), {"q": q, **params})
+    assert response.status_code == 200
+    return response
+
+
+def titles(response):
+    return [hit.page.title for hit in response.context["outcome"].hits]
+
+
+def test_word_inside_a_chinese_sentence_is_found_and_highlighted(client, add_lesson):
+    add_lesson("S1", "维持治疗", "社区禁毒专干应当掌握美沙酮维持治疗的基本知识")
+    add_lesson("S2", "家庭支持", "家属支持小组的组织方法")
+    response = search(client, "美沙酮")
+    assert titles(response) == ["维持治疗"]
+    assert "<mark>美沙酮</mark>" in response.content.decode()
+
+
+def test_method_names_and_mixed_queries(client, add_lesson):
+    add_lesson("S1", "正念", "开展正念防复发训练，帮助戒毒人员识别高危情境")
+    add_lesson("S2", "合成毒品", "摇头丸（MDMA）的危害包括体温过高")
+    add_lesson("S3", "MDMA 检测", "尿检可以检出 MDMA")
+    assert titles(search(client, "正念防复发")) == ["正念"]
+    assert titles(search(client, "MDMA 危害")) == ["合成毒品"]
+    assert titles(search(client, "ＭＤＭＡ　的危害")) == ["合成毒品"]  # full width
+    assert sorted(titles(search(client, "mdma"))) == ["MDMA 检测", "合成毒品"]
+
+
+def test_unpublished_lessons_are_not_found(client, add_lesson):
+    add_lesson("S1", "草稿课", "尚未发布的纳洛酮课程", live=False)
+    assert titles(search(client, "纳洛酮")) == []
+
+
+def test_kind_filter_separates_lessons_from_courses(client, add_lesson):
+    add_lesson("S1", "禁毒法概述", "禁毒法的基本原则")
+    assert titles(search(client, "禁毒法", kind="lesson")) == ["禁毒法概述"]
+    assert titles(search(client, "禁毒法", kind="course")) == []
+
+
+@pytest.mark.parametrize("query", ["。，！？、" * 10, "禁毒" * 500, "   "])
+def test_odd_queries_answer_calmly(client, add_lesson, query):
+    add_lesson("S1", "禁毒", "禁毒工作")
+    response = search(client, query)
+    assert (
+        response.context["outcome"].page is None
+        or response.context["outcome"].page.paginator.count >= 0
+    )
+
+
+def test_punctuation_only_query_asks_for_words(client, bank):
+    html = search(client, "！？。").content.decode()
+    assert "请输入要搜索的中文或英文词语" in html
+
+
+def test_query_with_markup_is_shown_escaped(client, bank):
+    html = search(client, "<script>alert(1)</script>毒品").content.decode()
+    assert "<script>alert(1)" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;毒品" in html
+
+
+def test_results_are_paginated(client, add_lesson):
+    for n in range(23):
+        add_lesson(f"P{n:02d}", f"经颅磁刺激 {n:02d}", "经颅磁刺激治疗的适应证")
+    first = search(client, "经颅磁刺激")
+    assert first.context["outcome"].page.paginator.count == 23
+    assert len(titles(first)) == 20
+    assert len(titles(search(client, "经颅磁刺激", page=2))) == 3

@@ -11,6 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from courses.authoring import REVIEWERS_GROUP, authoring_setup, section_editors_grant
 from courses.catalogue import catalogue_ensure
 from courses.models import LearnerProfile, OrgUnit
 from courses.models.roles import Role
@@ -111,4 +112,30 @@ def demo_content_load(*, home, textbook_dir: Path | None = TEXTBOOK_DIR) -> dict
             summary=TEXTBOOK_SUMMARY,
             code_prefix="TB",
         )
+    authoring_setup(catalogue=catalogue, bank=bank)
+    _demo_authors(textbook)
     return {"catalogue": catalogue, "bank": bank, "textbook": textbook}
+
+
+def _demo_authors(textbook) -> None:
+    """The trainer writes the textbook's chapter 3 (community procedures); the
+    bureau administrator reviews and publishes."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from courses.models import ChapterPage
+
+    users = get_user_model().objects.in_bulk(
+        ["trainer", "bureau_admin"], field_name="username"
+    )
+    if "bureau_admin" in users:
+        users["bureau_admin"].groups.add(Group.objects.get(name=REVIEWERS_GROUP))
+    chapter = (
+        ChapterPage.objects.child_of(textbook).filter(slug="chapter-03").first()
+        if textbook
+        else None
+    )
+    if chapter is not None and "trainer" in users:
+        section_editors_grant(
+            page=chapter, group_name="教材第三章编写组", users=[users["trainer"]]
+        )

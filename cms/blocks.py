@@ -14,6 +14,7 @@ class HeadingBlock(blocks.StructBlock):
         label=_("级别"),
         choices=[("h2", _("二级标题")), ("h3", _("三级标题"))],
         default="h2",
+        search_index=False,  # an option, not content
     )
 
     class Meta:

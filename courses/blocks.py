@@ -57,11 +57,17 @@ class QuizEmbedBlock(blocks.StructBlock):
     chooser exists the quiz is named by its code; the block keeps that code."""
 
     quiz_code = blocks.CharBlock(
-        label=_("测验代码"), max_length=64, help_text=_("题库中测验的代码。")
+        label=_("测验代码"),
+        max_length=64,
+        help_text=_("题库中测验的代码。"),
+        search_index=False,
     )
     title = blocks.CharBlock(label=_("显示标题"), required=False, max_length=120)
     required_to_complete = blocks.BooleanBlock(
-        label=_("通过后才算完成本课"), required=False, default=False
+        label=_("通过后才算完成本课"),
+        required=False,
+        default=False,
+        search_index=False,
     )
 
     class Meta:

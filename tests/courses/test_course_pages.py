@@ -211,3 +211,11 @@ def test_resource_bank_filters_and_counts(client, site):
     assert [x.code for x in response.context["page_obj"]] == ["R1"]
     response = client.get(bank.url, {"format": "<script>", "page": "999"})
     assert response.status_code == 200
+
+
+def test_block_options_are_not_indexed_as_text(site, book_dir):
+    load(site, book_dir)
+    lesson = LessonPage.objects.get(code="T-01-01")
+    text = lesson.plain_text()
+    assert "常见的合成毒品" in text  # a heading's words are content
+    assert "二级标题" not in text  # its level is not

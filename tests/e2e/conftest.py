@@ -90,3 +90,13 @@ def demo_site(transactional_db):
 
     demo_people_load()
     demo_home_page_load()
+
+
+@pytest.fixture
+def demo_site_with_content(demo_site, django_capture_on_commit_callbacks):
+    """The demo site with the course catalogue and the textbook, search-indexed."""
+    from cms.models import HomePage
+    from courses.demo import demo_content_load
+
+    with django_capture_on_commit_callbacks(execute=True):
+        return demo_content_load(home=HomePage.objects.get())

@@ -1,1 +1,0 @@
-"""The quiz engine's models arrive with the quiz-engine issue."""

@@ -35,8 +35,8 @@ def scope_root_paths(*, user, capability: Capability) -> list[str] | None:
     """Tree paths of the units whose subtrees `user` reaches for `capability`.
 
     None means everything (a superuser). An empty list means nothing. Paths that
-    lie inside another listed path are dropped. Cached on the user object, which
-    lives for one request.
+    lie inside another listed path are dropped. The user's roles are read
+    once per request and cached on the user object.
     """
     if user is None or not user.is_authenticated or not user.is_active:
         return []
@@ -44,14 +44,18 @@ def scope_root_paths(*, user, capability: Capability) -> list[str] | None:
         return None
     cache = getattr(user, _CACHE_ATTR, None)
     if cache is None:
-        cache = {}
+        # Every role of the user in one query; each capability is derived from it.
+        cache = {
+            "assignments": list(
+                user.role_assignments.values_list("role", "unit__path")
+            )
+        }
         setattr(user, _CACHE_ATTR, cache)
     if capability not in cache:
-        roles = {role for role, caps in ROLE_CAPABILITIES.items() if capability in caps}
         paths = sorted(
-            user.role_assignments.filter(role__in=roles).values_list(
-                "unit__path", flat=True
-            )
+            path
+            for role, path in cache["assignments"]
+            if capability in ROLE_CAPABILITIES.get(role, ())
         )
         roots: list[str] = []
         for path in paths:  # sorted, so an ancestor always comes before its subtree

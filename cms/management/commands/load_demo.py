@@ -10,6 +10,7 @@ from courses.demo import (
     demo_content_load,
     demo_people_load,
 )
+from courses.resource_bank import resource_bank_demo_load
 
 
 class Command(BaseCommand):
@@ -29,10 +30,15 @@ class Command(BaseCommand):
 
             summary = demo_people_load(progress=progress)
         home = demo_home_page_load()
-        demo_content_load(home=home)
+        content = demo_content_load(home=home)
+        bank = resource_bank_demo_load(bank=content["bank"])
         if options["verbosity"] >= 1:
             self.stdout.write(self.style.SUCCESS("演示数据已就绪。"))
             self.stdout.write("  " + "，".join(f"{k}={v}" for k, v in summary.items()))
+            self.stdout.write(
+                f"  资源库演示课程：新建 {bank.created}，更新 {bank.updated}，"
+                f"未变化 {bank.unchanged}"
+            )
             self.stdout.write(f"  演示账号（密码均为 {DEMO_PASSWORD}）：")
             for persona in PERSONAS:
                 self.stdout.write(f"    {persona.username:<16} {persona.label}")

@@ -1,0 +1,188 @@
+"""Benchmark course content: the resource bank import, Chinese search against the
+stock backend, and the lesson page.
+
+Run it on a scratch database, since it builds a full bank there:
+
+    DATABASE_URL=sqlite:////tmp/bench.sqlite3 python manage.py migrate
+    DATABASE_URL=sqlite:////tmp/bench.sqlite3 python manage.py bench_content
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench python manage.py ...
+
+Figures printed: import time; search recall against a substring ground truth
+and p50/p95 latency, ours and Wagtail's stock database search side by side;
+SQL queries per lesson page; lesson page requests per second as a ratio of a
+bare Django view served the same way in the same run.
+"""
+
+import random
+import statistics
+import time
+from unittest import mock
+
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import connection
+from django.http import HttpResponse
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import include, path
+
+from cms.demo import demo_home_page_load
+from courses.demo import demo_content_load
+from courses.models import LessonPage
+from courses.models.pages import SegmentedSearchMixin
+from courses.search_text import CJK_RUN, query_terms
+from courses.selectors.search import _fold, content_search
+
+
+def bare_view(request):
+    return HttpResponse("ok")
+
+
+urlpatterns = [path("bench-bare/", bare_view), path("", include("cms.urls"))]
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
+
+
+class Command(BaseCommand):
+    help = "测量资源库导入、中文搜索（与 Wagtail 默认搜索对比）和课程页面的性能。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--lessons", type=int, default=4453)
+        parser.add_argument("--queries", type=int, default=60)
+        parser.add_argument("--requests", type=int, default=200)
+        parser.add_argument("--seed", type=int, default=7)
+
+    def out(self, text=""):
+        self.stdout.write(text)
+
+    def handle(self, *args, **opts):
+        from courses.resource_bank import resource_bank_load
+
+        self.out(f"database: {connection.vendor}")
+        home = demo_home_page_load()
+        bank = demo_content_load(home=home, textbook_dir=None)["bank"]
+        present = LessonPage.objects.child_of(bank).count()
+        start = time.perf_counter()
+        summary = resource_bank_load(bank=bank, count=opts["lessons"], seed=1)
+        self.out(
+            f"import of {opts['lessons']} lessons: {time.perf_counter() - start:.1f} s "
+            f"({present} were already there; {summary})"
+        )
+        lessons = list(LessonPage.objects.live().child_of(bank))
+        texts = {lesson.pk: _fold(lesson.plain_text()) for lesson in lessons}
+        queries = self.queries(texts, opts["queries"], opts["seed"])
+        truth = {q: {pk for pk, t in texts.items() if _fold(q) in t} for q in queries}
+
+        self.index()
+        ours = self.measure(bank, queries, truth, segmented=True)
+        with mock.patch.object(SegmentedSearchMixin, "search_tokens", lambda self: ""):
+            self.index()
+            stock = self.measure(bank, queries, truth, segmented=False)
+        self.index()
+
+        self.out(
+            f"\nsearch over {len(lessons)} lessons, {len(queries)} queries "
+            "drawn from the content (recall against substring ground truth):"
+        )
+        self.out(f"  {'':<28}{'ours (bigrams)':>16}{'stock Wagtail':>16}")
+        for label, key, fmt in [
+            ("recall (micro)", "recall", "{:.3f}"),
+            ("recall (worst query)", "worst", "{:.3f}"),
+            ("queries with full recall", "full", "{:.0%}"),
+            ("precision (micro)", "precision", "{:.3f}"),
+            ("latency p50 (ms)", "p50", "{:.1f}"),
+            ("latency p95 (ms)", "p95", "{:.1f}"),
+        ]:
+            self.out(
+                f"  {label:<28}{fmt.format(ours[key]):>16}{fmt.format(stock[key]):>16}"
+            )
+        self.out(
+            "  (ours: the search page's work, snippets included; stock: "
+            "Page.search(q) on the same backend without the bigram field)"
+        )
+        self.lesson_page(lessons, opts["requests"])
+
+    def queries(self, texts: dict[int, str], count: int, seed: int) -> list[str]:
+        rng = random.Random(seed)
+        chosen = ["美沙酮", "正念防复发", "纳洛酮", "四期四区"]
+        runs = [
+            run for t in texts.values() for run in CJK_RUN.findall(t) if len(run) >= 4
+        ]
+        while len(chosen) < count:
+            run = rng.choice(runs)
+            size = rng.randint(2, min(6, len(run)))
+            at = rng.randint(0, len(run) - size)
+            q = run[at : at + size]
+            if q not in chosen:
+                chosen.append(q)
+        return chosen
+
+    def index(self):
+        call_command("update_index", verbosity=0)
+
+    def measure(self, bank, queries, truth, *, segmented: bool) -> dict:
+        base = LessonPage.objects.live().child_of(bank)
+        found_total = true_total = hit_total = 0
+        recalls, timings = [], []
+        for q in queries:
+            if segmented:
+                results = base.search(" ".join(query_terms(q)), operator="and")
+            else:
+                results = base.search(q)
+            found = {page.pk for page in results}
+            expected = truth[q]
+            hit = len(found & expected)
+            found_total += len(found)
+            true_total += len(expected)
+            hit_total += hit
+            recalls.append(hit / len(expected) if expected else 1.0)
+            started = time.perf_counter()
+            if segmented:
+                content_search(query=q, kind="lesson")
+            else:
+                list(base.search(q)[:20])
+            timings.append((time.perf_counter() - started) * 1000)
+        return {
+            "recall": hit_total / true_total if true_total else 1.0,
+            "worst": min(recalls),
+            "full": sum(r == 1.0 for r in recalls) / len(recalls),
+            "precision": hit_total / found_total if found_total else 0.0,
+            "p50": statistics.median(timings),
+            "p95": percentile(timings, 95),
+        }
+
+    def lesson_page(self, lessons, requests: int):
+        user, _ = get_user_model().objects.get_or_create(username="bench-reader")
+        lesson = max(lessons, key=lambda x: len(x.body))
+        with override_settings(ROOT_URLCONF=__name__, ALLOWED_HOSTS=["*"]):
+            client = Client()
+            client.force_login(user)
+            url = lesson.get_url()
+            client.get(url)
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(url).status_code == 200
+            rates = {}
+            for name, target in [
+                ("bare Django view", "/bench-bare/"),
+                ("lesson page", url),
+            ]:
+                rounds = []
+                for _ in range(3):
+                    started = time.perf_counter()
+                    for _ in range(requests):
+                        client.get(target)
+                    rounds.append(requests / (time.perf_counter() - started))
+                rates[name] = statistics.median(rounds)
+        self.out(
+            f"\nlesson page ({len(lesson.body)} blocks), logged in, in-process "
+            f"client, median of 3 × {requests} requests:"
+        )
+        self.out(f"  SQL queries per lesson page: {len(captured)}")
+        for name, rate in rates.items():
+            self.out(f"  {name:<20} {rate:8.0f} requests/s")
+        ratio = rates["lesson page"] / rates["bare Django view"]
+        self.out(f"  ratio lesson/bare: {ratio:.1%}")

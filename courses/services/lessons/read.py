@@ -15,7 +15,6 @@ import unicodedata
 import warnings
 import zipfile
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -40,6 +39,7 @@ from courses.services.lessons.types import (
     LessonsInvalid,
     file_error,
 )
+from courses.services.spreadsheet import cell_text as _text
 
 # A long lesson body in one CSV cell is more than csv's default 128 KB field limit.
 CSV_FIELD_LIMIT = 16 * 1024 * 1024
@@ -57,24 +57,6 @@ def _normal(text: str) -> str:
 
 def _header_key(value: object) -> str:
     return "".join(_normal(_text(value)).split())
-
-
-def _text(value: object) -> str:
-    """A cell as trimmed text; numbers typed into Excel lose their “.0”."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
-    # str.strip() covers the full-width space and NBSP; pastes also bring
-    # zero-width spaces and byte-order marks.
-    return text.strip().strip("\u200b\ufeff").strip()
 
 
 # Header names as typed, folded the same way as the file's header cells.

@@ -9,7 +9,6 @@ import unicodedata
 import warnings
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -35,31 +34,11 @@ from courses.services.roster.types import (
     RosterInvalid,
     UnitRow,
 )
+from courses.services.spreadsheet import cell_text as _text
 
 
 def _file_error(message: str) -> RosterInvalid:
     return RosterInvalid([RosterError(None, None, None, message)])
-
-
-def _text(value: object) -> str:
-    """A cell as trimmed text; numbers typed into Excel lose their ".0"."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, datetime):
-        if (value.hour, value.minute, value.second) == (0, 0, 0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    # str.strip() covers the full-width space U+3000 and NBSP; Excel pastes also
-    # bring zero-width spaces and byte-order marks.
-    return str(value).strip().strip("\u200b\ufeff").strip()
 
 
 def _code(value: str) -> str:

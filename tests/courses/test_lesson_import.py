@@ -714,8 +714,8 @@ def test_failure_while_writing_leaves_nothing_and_search_keeps_working(
             raise RuntimeError("database went away")
         return publish_if_changed(page, fields, **kwargs)
 
-    publish_if_changed = apply._publish_if_changed
-    monkeypatch.setattr(apply, "_publish_if_changed", failing)
+    publish_if_changed = apply.page_publish_if_changed
+    monkeypatch.setattr(apply, "page_publish_if_changed", failing)
     with pytest.raises(RuntimeError):
         import_file(bank, xlsx())
     assert LessonPage.objects.count() == 0

@@ -19,7 +19,7 @@ from courses.services.lessons.types import (
     LessonSheet,
     LessonsInvalid,
 )
-from courses.textbook import _publish_if_changed
+from courses.services.pages import page_publish_if_changed
 
 QUERY_CHUNK_SIZE = 500
 
@@ -94,7 +94,7 @@ def _lesson_write(
     elif lesson.body is not None:
         fields["body"] = _body_merged(page, lesson.body)
     had_draft = not is_new and page.has_unpublished_changes
-    changed = _publish_if_changed(
+    changed = page_publish_if_changed(
         page,
         fields,
         is_new=is_new,

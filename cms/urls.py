@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/logout/", cms_views.LogoutView.as_view(), name="logout"),
     path("healthz", cms_views.healthz, name="healthz"),
     path("search/", cms_views.search, name="search"),
+    path("quizzes/", include("quizzes.urls")),
     path("", include("courses.urls")),
 ]
 

@@ -225,6 +225,13 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Schedules live in code (`celery -A cms beat`); each task is idempotent.
+CELERY_BEAT_SCHEDULE = {
+    "quizzes-attempts-expire": {
+        "task": "quizzes.attempts_expire",
+        "schedule": 60.0,
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,1 @@
+"""Question bank, quizzes and blueprints in the Wagtail admin."""

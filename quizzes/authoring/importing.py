@@ -1,0 +1,1 @@
+"""Importing and exporting questions from the Wagtail admin."""

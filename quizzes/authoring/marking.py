@@ -1,0 +1,1 @@
+"""The marking queue and item statistics in the Wagtail admin."""

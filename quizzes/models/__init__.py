@@ -6,6 +6,7 @@ from .attempts import (
     SubmitReason,
 )
 from .categories import Category
+from .imports import QuestionImport
 from .learning import CategoryProgress, WrongAnswer
 from .questions import (
     CHOICE_KINDS,
@@ -48,6 +49,7 @@ __all__ = [
     "Option",
     "PageLayout",
     "Question",
+    "QuestionImport",
     "QuestionKind",
     "QuestionKnowledgePoint",
     "QuestionUsage",

@@ -150,6 +150,14 @@ class Question(ClusterableModel):
     is_active = models.BooleanField(
         _("启用"), default=True, help_text=_("停用的题目不再被抽取，已有答卷不受影响。")
     )
+    # The author's own key (Moodle <idnumber>, GIFT "// 编号:"): re-importing a
+    # file finds the same question by it even after its stem was reworded.
+    code = models.CharField(
+        _("题目编号"),
+        max_length=64,
+        blank=True,
+        help_text=_("选填，例如 JD-0001；非空时不能重复。导入时按编号找到已有题目。"),
+    )
     version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -160,6 +168,13 @@ class Question(ClusterableModel):
         ordering = ["id"]
         verbose_name = _("题目")
         verbose_name_plural = _("题目")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=~models.Q(code=""),
+                name="unique_question_code",
+            ),
+        ]
         indexes = [
             # The blueprint draw: type and difficulty within a category.
             models.Index(

@@ -21,7 +21,12 @@ from wagtail.models import (
     WorkflowTask,
 )
 
-from courses.catalogue import ACCESS_ADMIN, ROLE_GROUPS
+from courses.catalogue import (
+    ACCESS_ADMIN,
+    QUIZ_REVIEW_PERMISSIONS,
+    ROLE_GROUPS,
+    permissions_grant,
+)
 
 REVIEWERS_GROUP = "课程审核员"
 WORKFLOW_NAME = "课程审核发布"
@@ -67,6 +72,12 @@ def authoring_setup(*, catalogue: Page, bank: Page) -> Workflow:
     )
     reviewers, _ = Group.objects.get_or_create(name=REVIEWERS_GROUP)
     reviewers.permissions.add(access_admin)
+    # Reviewers also check the question bank and quizzes (no workflow there).
+    permissions_grant(
+        group=reviewers,
+        permissions=QUIZ_REVIEW_PERMISSIONS,
+        permission_model=Permission,
+    )
     trainers, _ = Group.objects.get_or_create(name=ROLE_GROUPS["trainer"][0])
     trainers.permissions.add(access_admin)
 

@@ -18,10 +18,37 @@ DEFAULT_POSITIONS: list[tuple[str, str, str]] = [
     ("volunteer", "志愿服务", "禁毒志愿者"),
 ]
 
+# What trainers need in the quiz engine's admin: write the bank and quizzes, mark
+# essays (changing an attempt item is marking it), see item statistics. No delete:
+# a question used in an attempt is retired, not deleted.
+QUIZ_AUTHORING_PERMISSIONS = [
+    "quizzes.add_category",
+    "quizzes.change_category",
+    "quizzes.view_category",
+    "quizzes.add_question",
+    "quizzes.change_question",
+    "quizzes.view_question",
+    "quizzes.add_quiz",
+    "quizzes.change_quiz",
+    "quizzes.view_quiz",
+    "quizzes.change_attemptitem",
+    "quizzes.view_attemptitem",
+]
+# Reviewers check and correct what trainers wrote; they do not add or mark.
+QUIZ_REVIEW_PERMISSIONS = [
+    "quizzes.change_category",
+    "quizzes.view_category",
+    "quizzes.change_question",
+    "quizzes.view_question",
+    "quizzes.change_quiz",
+    "quizzes.view_quiz",
+    "quizzes.view_attemptitem",
+]
+
 # Role → (group name, extra permissions as "app_label.codename"). Every group may
 # enter the Wagtail admin; where it reaches is the RoleAssignment's unit.
 ROLE_GROUPS: dict[str, tuple[str, list[str]]] = {
-    "trainer": ("教员", []),
+    "trainer": ("教员", QUIZ_AUTHORING_PERMISSIONS),
     "facility_admin": ("单位管理员", []),
     "bureau_admin": (
         "戒毒管理局管理员",
@@ -31,9 +58,36 @@ ROLE_GROUPS: dict[str, tuple[str, list[str]]] = {
 ACCESS_ADMIN = "wagtailadmin.access_admin"
 
 
-def catalogue_seed(*, position_model, group_model, permission_model) -> None:
+def permissions_grant(
+    *, group, permissions: list[str], permission_model, missing_ok: bool = False
+) -> list[str]:
+    """Add `permissions` ("app_label.codename") to `group`; return those that do
+    not exist (yet). Unless `missing_ok`, a missing one is an error."""
+    missing = []
+    for dotted in permissions:
+        app_label, codename = dotted.split(".")
+        permission = permission_model.objects.filter(
+            content_type__app_label=app_label, codename=codename
+        ).first()
+        if permission is None:
+            missing.append(dotted)
+        else:
+            group.permissions.add(permission)
+    if missing and not missing_ok:
+        raise LookupError(f"permissions not found: {missing}")
+    return missing
+
+
+def catalogue_seed(
+    *, position_model, group_model, permission_model, missing_ok: bool = True
+) -> None:
     """Create what is missing; change nothing that exists. Takes the models so the
-    migration can pass its historical ones."""
+    migration can pass its historical ones.
+
+    The seeding migration runs before the quiz engine's tables exist on a fresh
+    database, so there the quizzes permissions are skipped (`missing_ok`);
+    `catalogue_ensure`, run after every `migrate` and by the demo loader, grants
+    them."""
     for order, (code, name, description) in enumerate(DEFAULT_POSITIONS, start=1):
         position_model.objects.get_or_create(
             code=code,
@@ -41,13 +95,21 @@ def catalogue_seed(*, position_model, group_model, permission_model) -> None:
         )
     for group_name, extra in ROLE_GROUPS.values():
         group, _ = group_model.objects.get_or_create(name=group_name)
-        for dotted in [ACCESS_ADMIN, *extra]:
-            app_label, codename = dotted.split(".")
-            group.permissions.add(
-                permission_model.objects.get(
-                    content_type__app_label=app_label, codename=codename
-                )
-            )
+        permissions_grant(
+            group=group,
+            permissions=[ACCESS_ADMIN, *extra],
+            permission_model=permission_model,
+            missing_ok=missing_ok,
+        )
+
+
+def permissions_create() -> None:
+    """Make every app's model permissions now (Django makes them after migrating)."""
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
 
 
 @transaction.atomic
@@ -57,5 +119,23 @@ def catalogue_ensure() -> None:
     from courses.models import Position
 
     catalogue_seed(
-        position_model=Position, group_model=Group, permission_model=Permission
+        position_model=Position,
+        group_model=Group,
+        permission_model=Permission,
+        missing_ok=False,
     )
+
+
+def catalogue_post_migrate(sender, **kwargs) -> None:
+    """post_migrate receiver (connect it with sender=the courses app config):
+    grants the role groups' permissions on a fresh database, where the seeding
+    migration could not yet, and on an existing one whose groups predate a
+    permission added here.
+
+    Django makes each app's permissions in its own post_migrate receiver, and
+    ours may run before the quiz engine's: make them all first. Only here, never
+    at run time: making them clears the content-type cache, and a later lookup
+    would then write content types into whatever database it finds.
+    """
+    permissions_create()
+    catalogue_ensure()

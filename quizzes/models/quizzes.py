@@ -30,6 +30,9 @@ class QuizMode(models.TextChoices):
     EXAM = "exam", _("考试")
 
 
+# Words of the learner's URLs under /quizzes/ that a quiz's code cannot take.
+RESERVED_SLUGS = frozenset({"attempt", "drill", "progress", "wrong-answers"})
+
 # Modes that give right/wrong and the explanation right after each answer.
 FEEDBACK_MODES = frozenset({QuizMode.PRACTICE, QuizMode.DRILL})
 
@@ -138,6 +141,11 @@ class Quiz(ClusterableModel):
 
     def clean(self) -> None:
         errors: dict[str, list] = {}
+        if self.slug in RESERVED_SLUGS:
+            errors.setdefault("slug", []).append(
+                _("“%(slug)s”是系统保留的网址，请换一个测验代码。")
+                % {"slug": self.slug}
+            )
         if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
             errors.setdefault("closes_at", []).append(_("结束时间必须晚于开始时间。"))
         immediate = self.review_policy == ReviewPolicy.IMMEDIATELY

@@ -9,7 +9,10 @@ It mixes three sources, in this order of priority:
 - review: questions the learner has seen before, at random, for the rest.
 
 When one source runs short the others fill in. Only objective questions are
-drawn (a drill is marked at once). The draw is seeded by learner and day, so
+drawn (a drill is marked at once). A drill shows the key after each answer, so
+it never draws an exam's secrets: the fixed questions of a scheduled exam
+not yet closed, nor a question the learner met in an exam whose answers are not
+released yet (review after close, or never). The draw is seeded by learner and day, so
 reloading the page the same day draws the same questions.
 """
 
@@ -19,11 +22,37 @@ from datetime import date, datetime, time, timedelta
 from math import ceil
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from quizzes.models import OBJECTIVE_KINDS, AttemptItem, Question, WrongAnswer
+from quizzes.models import (
+    OBJECTIVE_KINDS,
+    AttemptItem,
+    Question,
+    QuizMode,
+    QuizQuestion,
+    ReviewPolicy,
+    WrongAnswer,
+)
 
 DUE, UNSEEN, REVIEW = "due", "unseen", "review"
+
+
+def _exam_secrets(*, user: AbstractBaseUser, moment: datetime) -> QuerySet:
+    """Questions a drill must not show `user` with their key at `moment`."""
+    fixed_in_open_exams = QuizQuestion.objects.filter(
+        quiz__mode=QuizMode.EXAM, quiz__closes_at__gt=moment
+    ).values("question_id")
+    withheld = Q(attempt__quiz__review_policy=ReviewPolicy.NEVER) | Q(
+        attempt__quiz__review_policy=ReviewPolicy.AFTER_CLOSE,
+        attempt__quiz__closes_at__gt=moment,
+    )
+    met_in_withholding_exams = AttemptItem.objects.filter(
+        withheld, attempt__user=user, attempt__quiz__mode=QuizMode.EXAM
+    ).values("question_id")
+    return Question.objects.filter(
+        Q(pk__in=fixed_in_open_exams) | Q(pk__in=met_in_withholding_exams)
+    ).values("pk")
 
 
 @dataclass(frozen=True)
@@ -41,7 +70,12 @@ def daily_drill_draw(
         datetime.combine(today + timedelta(days=1), time.min)
     )
 
-    pool = Question.objects.active().filter(kind__in=OBJECTIVE_KINDS)
+    start_of_today = timezone.make_aware(datetime.combine(today, time.min))
+    pool = (
+        Question.objects.active()
+        .filter(kind__in=OBJECTIVE_KINDS)
+        .exclude(pk__in=_exam_secrets(user=user, moment=start_of_today))
+    )
     pool_ids = sorted(pool.values_list("pk", flat=True))
     due = list(
         WrongAnswer.objects.due(end_of_today)

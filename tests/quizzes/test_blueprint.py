@@ -229,6 +229,14 @@ def test_quiz_settings_that_contradict_each_other_are_refused(now):
     assert "须设置结束时间" in str(refused.value)
 
 
+def test_a_quiz_code_cannot_take_a_learner_page_address():
+    """/quizzes/drill/ is the daily drill: a quiz coded "drill" would be unreachable."""
+    for reserved in ("drill", "progress", "wrong-answers", "attempt"):
+        with pytest.raises(ValidationError) as refused:
+            QuizFactory.build(slug=reserved).full_clean()
+        assert "系统保留" in str(refused.value.message_dict["slug"])
+
+
 def test_submitting_a_blueprint_attempt_scores_it(bank, learner, now):
     quiz = ExamFactory()
     quiz_add_rule(quiz, category=bank["ch4"], kind=QuestionKind.TRUE_FALSE, count=5)

@@ -178,6 +178,35 @@ def test_daily_drill_leaves_out_what_is_not_due_yet(drill_history, learner, now)
     assert not [p for p in picks if p.source == DUE]
 
 
+def test_the_drill_keeps_an_open_exams_questions_secret(learner, other_learner, now):
+    """A drill shows the key at once, so it must not draw a question whose exam
+    still withholds its answers: neither the fixed questions of a scheduled exam
+    not yet closed, nor one the learner got wrong there before the exam closed."""
+    closes = now + timedelta(days=3)
+    secret, drawn_by_rule = QuestionFactory(), QuestionFactory()
+    open_exam = quiz_add_questions(
+        ExamFactory(review_policy="after_close", opens_at=now, closes_at=closes),
+        [secret],
+    )
+    attempt = attempt_start(quiz=open_exam, user=learner, now=now)
+    wrong = _wrong(attempt.items.get())
+    answer_save(attempt=attempt, user=learner, position=1, response=wrong, now=now)
+    attempt_submit(attempt=attempt, user=learner, now=now)
+    assert WrongAnswer.objects.filter(user=learner, question=secret).exists()
+
+    during = (now + timedelta(days=1)).date()
+    for who in (learner, other_learner):
+        drawn = {p.question_id for p in daily_drill_draw(user=who, today=during)}
+        assert secret.pk not in drawn
+        assert drawn_by_rule.pk in drawn  # the rest of the bank is still drilled
+
+    after = (closes + timedelta(days=1)).date()
+    drawn = {
+        p.question_id: p.source for p in daily_drill_draw(user=learner, today=after)
+    }
+    assert drawn.get(secret.pk) == DUE  # answers are out: the mistake comes back
+
+
 def test_a_drill_quiz_draws_the_learners_drill_and_gives_feedback(
     drill_history, learner, now
 ):

@@ -8,3 +8,17 @@ def roster_import_run(roster_import_id: int) -> None:
     from courses.services.roster import roster_import_process
 
     roster_import_process(roster_import_id=roster_import_id)
+
+
+@shared_task(name="courses.lesson_import_check_run")
+def lesson_import_check_run(lesson_import_id: int) -> None:
+    from courses.services.lessons.job import lesson_import_check_process
+
+    lesson_import_check_process(lesson_import_id=lesson_import_id)
+
+
+@shared_task(name="courses.lesson_import_run")
+def lesson_import_run(lesson_import_id: int) -> None:
+    from courses.services.lessons.job import lesson_import_process
+
+    lesson_import_process(lesson_import_id=lesson_import_id)

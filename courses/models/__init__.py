@@ -1,4 +1,5 @@
 from .learners import LearnerProfile, UnitMembership, User
+from .lesson_import import LessonImport
 from .organisation import OrgUnit, Position, UnitKind
 from .pages import (
     ChapterPage,
@@ -21,6 +22,7 @@ __all__ = [
     "Programme",
     "ResourceBankPage",
     "LearnerProfile",
+    "LessonImport",
     "OrgUnit",
     "Position",
     "Role",

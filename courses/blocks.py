@@ -1,11 +1,14 @@
 """The lesson body: the shared blocks plus those of teaching material."""
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
+from wagtail.blocks.struct_block import StructBlockValidationError
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageChooserBlock
 
 from cms.blocks import RICH_TEXT_FEATURES, BaseStreamBlock
+from quizzes.models import Quiz
 
 
 class VideoBlock(blocks.StructBlock):
@@ -53,13 +56,19 @@ class CaseStudyBlock(blocks.StructBlock):
 
 
 class QuizEmbedBlock(blocks.StructBlock):
-    """A quiz from the quiz engine, shown inside the lesson. Until the engine's
-    chooser exists the quiz is named by its code; the block keeps that code."""
+    """A quiz of the quiz engine offered inside the lesson.
+
+    The quiz is named by its code (`Quiz.slug`), the same stable key import
+    files use, so a lesson spreadsheet can name its quiz. Saving refuses a code
+    no quiz has. What the block shows is the same for every reader (title,
+    mode, limits and a link), so the rendered body can be cached per revision;
+    the learner's own attempts live on the quiz's page.
+    """
 
     quiz_code = blocks.CharBlock(
         label=_("测验代码"),
         max_length=64,
-        help_text=_("题库中测验的代码。"),
+        help_text=_("题库中测验的代码（在“题库与测验 → 测验”中可见）。"),
         search_index=False,
     )
     title = blocks.CharBlock(label=_("显示标题"), required=False, max_length=120)
@@ -74,6 +83,28 @@ class QuizEmbedBlock(blocks.StructBlock):
         icon = "tasks"
         label = _("随堂测验")
         template = "courses/blocks/quiz_embed_block.html"
+
+    def clean(self, value):
+        value = super().clean(value)
+        code = value.get("quiz_code", "").strip()
+        if code and not Quiz.objects.filter(slug=code).exists():
+            raise StructBlockValidationError(
+                block_errors={
+                    "quiz_code": ValidationError(
+                        _("没有代码为“%(code)s”的测验。"), params={"code": code}
+                    )
+                }
+            )
+        return value
+
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context=parent_context)
+        context["quiz"] = (
+            Quiz.objects.filter(slug=value.get("quiz_code"), is_published=True)
+            .only("title", "slug", "mode", "time_limit", "description")
+            .first()
+        )
+        return context
 
 
 class LessonStreamBlock(BaseStreamBlock):

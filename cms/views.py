@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
+from courses.cache import page_render_context
 from courses.selectors.search import content_search
 
 
@@ -35,6 +36,7 @@ def search(request):
             "outcome": outcome,
             "query_string": params.urlencode(),
             "kinds": [("", _("全部")), ("lesson", _("课")), ("course", _("课程与章"))],
+            **page_render_context(request),
         },
     )
 

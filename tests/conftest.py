@@ -33,6 +33,16 @@ def pytest_collection_modifyitems(config, items):
         items[:] = kept
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: rendered fragments, sessions and
+    version tokens of one test never meet another's reused primary keys."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def province(db):
     """A small province: a bureau, two facilities with brigades and centres, and a

@@ -105,6 +105,32 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
+# Rendered lesson pages, header links and search snippets (courses.cache). Local
+# memory by default: one process (`make run`, the tests). Several server
+# processes need one shared cache, or a publish seen by one is not seen by the
+# others: `CACHE_URL=redis://127.0.0.1:6379/1` (production also reads REDIS_URL).
+CACHE_URL = env("CACHE_URL", default="")
+
+
+def cache_config(url: str) -> dict:
+    if not url:
+        return {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "jiedu",
+            # Room for every lesson's snippet text and rendered body.
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    backend = None
+    if url.startswith(("redis://", "rediss://")):
+        backend = "django.core.cache.backends.redis.RedisCache"
+    return {**env.cache_url_config(url, backend=backend), "KEY_PREFIX": "jiedu"}
+
+
+CACHES = {"default": cache_config(CACHE_URL)}
+# Sessions are read from the cache and written through to the database, so a
+# cache restart logs nobody out and a page view usually costs no session query.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "courses.User"
 
@@ -178,6 +204,7 @@ STORAGES = {
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 ROSTER_MAX_UPLOAD_BYTES = env.int("ROSTER_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+QUIZ_IMPORT_MAX_BYTES = env.int("QUIZ_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
 
 WAGTAIL_SITE_NAME = _("禁毒戒毒教育培训平台")
 # "simple": no English stemming or stop words, which would treat the Latin words of

@@ -3,6 +3,12 @@
 SECRET_KEY, ALLOWED_HOSTS           required
 DATABASE_URL                        postgres://... (SQLite is for laptops)
 CELERY_BROKER_URL                   redis://...
+CACHE_URL (or REDIS_URL)            redis://..., shared by every process. Without
+                                    it each process caches on its own: a lesson's
+                                    new version still shows at once everywhere,
+                                    but another process may show an old title in
+                                    the breadcrumb or the previous/next links for
+                                    up to an hour (courses.cache)
 SECURE_SSL_REDIRECT                 default on; off only behind a proxy that
                                     already redirects
 """
@@ -10,7 +16,7 @@ SECURE_SSL_REDIRECT                 default on; off only behind a proxy that
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import STORAGES, env
+from .base import STORAGES, cache_config, env
 
 DEBUG = False
 
@@ -22,6 +28,10 @@ if len(SECRET_KEY) < 50:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must name the site's host names.")
+
+CACHES = {
+    "default": cache_config(env("CACHE_URL", default=env("REDIS_URL", default="")))
+}
 
 # Compressed files with hashed names, served by whitenoise with far-future caching.
 STORAGES["staticfiles"] = {

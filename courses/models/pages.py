@@ -10,6 +10,7 @@ reads, is credited for and searches.
 """
 
 from decimal import Decimal
+from functools import cached_property
 
 from django import forms
 from django.core.paginator import Paginator
@@ -25,6 +26,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from courses.blocks import LessonStreamBlock
+from courses.cache import page_render_context
 from courses.search_text import searchable_tokens
 
 from .organisation import Position
@@ -86,7 +88,34 @@ class SegmentedSearchMixin:
         return searchable_tokens(self.plain_text())
 
 
-class CourseIndexPage(Page):
+class CachedRenderMixin:
+    """Passes the page templates what they need to use the cache (the header's
+    links, the tokens cached fragments vary on): see `courses.cache`."""
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context.update(page_render_context(request))
+        return context
+
+
+class LessonChildRouteMixin:
+    """For a page whose children are lessons: a child lesson is found in one query.
+    Wagtail's routing fetches the child as a plain Page, then again as its
+    specific type."""
+
+    def route(self, request, path_components):
+        if path_components:
+            try:
+                lesson = LessonPage.objects.child_of(self).get(slug=path_components[0])
+            except LessonPage.DoesNotExist:
+                pass  # not a lesson (or no such page): Wagtail's way decides
+            else:
+                lesson._cached_parent_obj = self
+                return lesson.route(request, path_components[1:])
+        return super().route(request, path_components)
+
+
+class CourseIndexPage(CachedRenderMixin, Page):
     intro = RichTextField(_("导语"), blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
@@ -115,7 +144,7 @@ class CourseIndexPage(Page):
         return context
 
 
-class CoursePage(SegmentedSearchMixin, Page):
+class CoursePage(CachedRenderMixin, SegmentedSearchMixin, Page):
     summary = models.TextField(_("课程简介"), blank=True)
     target_positions = ParentalManyToManyField(
         Position,
@@ -189,7 +218,7 @@ class CoursePage(SegmentedSearchMixin, Page):
         return context
 
 
-class ChapterPage(SegmentedSearchMixin, Page):
+class ChapterPage(LessonChildRouteMixin, CachedRenderMixin, SegmentedSearchMixin, Page):
     summary = models.TextField(_("本章概要"), blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("summary")]
@@ -210,7 +239,7 @@ class ChapterPage(SegmentedSearchMixin, Page):
         return context
 
 
-class ResourceBankPage(Page):
+class ResourceBankPage(LessonChildRouteMixin, CachedRenderMixin, Page):
     intro = RichTextField(_("导语"), blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
@@ -245,7 +274,7 @@ class ResourceBankPage(Page):
         return context
 
 
-class LessonPage(SegmentedSearchMixin, Page):
+class LessonPage(CachedRenderMixin, SegmentedSearchMixin, Page):
     code = models.CharField(
         _("课程编码"),
         max_length=64,
@@ -360,15 +389,19 @@ class LessonPage(SegmentedSearchMixin, Page):
         verbose_name_plural = _("课")
         indexes = [models.Index(fields=["programme", "format"], name="lesson_prog_fmt")]
 
-    def get_context(self, request, *args, **kwargs):
-        context = super().get_context(request, *args, **kwargs)
-        siblings = (
+    # The template reads these only when its cached fragment is missing, so a
+    # lesson served from the cache costs no query for them.
+    def _live_siblings(self):
+        return (
             LessonPage.objects.live().sibling_of(self).only("title", "url_path", "path")
         )
-        context["previous_lesson"] = (
-            siblings.filter(path__lt=self.path).order_by("-path").first()
+
+    @cached_property
+    def previous_lesson(self):
+        return (
+            self._live_siblings().filter(path__lt=self.path).order_by("-path").first()
         )
-        context["next_lesson"] = (
-            siblings.filter(path__gt=self.path).order_by("path").first()
-        )
-        return context
+
+    @cached_property
+    def next_lesson(self):
+        return self._live_siblings().filter(path__gt=self.path).order_by("path").first()

@@ -110,3 +110,31 @@ def test_results_are_paginated(client, add_lesson):
     assert first.context["outcome"].page.paginator.count == 23
     assert len(titles(first)) == 20
     assert len(titles(search(client, "经颅磁刺激", page=2))) == 3
+
+
+def test_snippet_follows_the_published_version(client, add_lesson, bank):
+    lesson = add_lesson("V1", "维持治疗", "美沙酮维持治疗的基本知识")
+    assert (
+        "<mark>美沙酮</mark>维持治疗的基本知识"
+        in search(client, "美沙酮").content.decode()
+    )
+
+    edited = LessonPage.objects.get(pk=lesson.pk)
+    edited.body = [{"type": "rich_text", "value": "<p>美沙酮门诊的服药流程</p>"}]
+    edited.save_revision().publish()
+
+    html = search(client, "美沙酮").content.decode()
+    assert "<mark>美沙酮</mark>门诊的服药流程" in html
+    assert "基本知识" not in html
+
+
+def test_result_count_matches_the_results_of_every_page(client, add_lesson):
+    for n in range(21):
+        add_lesson(f"C{n:02d}", f"纳洛酮 {n:02d}", "纳洛酮的急救使用")
+    add_lesson("D00", "草稿", "纳洛酮草稿", live=False)
+    first = search(client, "纳洛酮")
+    second = search(client, "纳洛酮", page=2)
+    assert "找到 21 条结果" in first.content.decode()
+    assert sorted(titles(first) + titles(second)) == [
+        f"纳洛酮 {n:02d}" for n in range(21)
+    ]

@@ -46,9 +46,7 @@ def scope_root_paths(*, user, capability: Capability) -> list[str] | None:
     if cache is None:
         # Every role of the user in one query; each capability is derived from it.
         cache = {
-            "assignments": list(
-                user.role_assignments.values_list("role", "unit__path")
-            )
+            "assignments": list(user.role_assignments.values_list("role", "unit__path"))
         }
         setattr(user, _CACHE_ATTR, cache)
     if capability not in cache:

@@ -95,13 +95,22 @@ def test_good_file_creates_the_tree_and_the_people_in_their_units(db, tmp_path):
     counts = import_file(roster_xlsx(tmp_path))
 
     assert counts == {
-        "units_created": 6, "units_updated": 0, "units_moved": 0,
-        "people_created": 4, "people_updated": 0, "people_moved": 0, "unchanged": 0,
+        "units_created": 6,
+        "units_updated": 0,
+        "units_moved": 0,
+        "people_created": 4,
+        "people_updated": 0,
+        "people_moved": 0,
+        "unchanged": 0,
     }
     parents = {u.code: u.parent_code for u in OrgUnit.objects.all()}
     assert parents == {
-        "NB": None, "NB-F1": "NB", "NB-F1-D1": "NB-F1", "NB-F1-XL": "NB-F1",
-        "NB-C1": "NB", "NB-C1-S1": "NB-C1",
+        "NB": None,
+        "NB-F1": "NB",
+        "NB-F1-D1": "NB-F1",
+        "NB-F1-XL": "NB-F1",
+        "NB-C1": "NB",
+        "NB-C1-S1": "NB-C1",
     }
     assert OrgUnit.objects.get(code="NB-F1-XL").kind == UnitKind.CENTRE
     assert OrgUnit.objects.get(code="NB-C1-S1").name == "某街道社区康复工作站"
@@ -111,7 +120,10 @@ def test_good_file_creates_the_tree_and_the_people_in_their_units(db, tmp_path):
         id_number="320101"
     )
     assert (zhang.real_name, zhang.unit.code, zhang.position.code, zhang.phone) == (
-        "张伟", "NB-F1-D1", "education", "13800000001"
+        "张伟",
+        "NB-F1-D1",
+        "education",
+        "13800000001",
     )
     assert zhang.identity == IdentityKind.OFFICER
     assert zhang.user.username == "320101"
@@ -125,8 +137,10 @@ def test_good_file_creates_the_tree_and_the_people_in_their_units(db, tmp_path):
 
     memberships = UnitMembership.objects.select_related("learner", "unit")
     assert sorted((m.learner.id_number, m.unit.code) for m in memberships) == [
-        ("320101", "NB-F1-D1"), ("320102", "NB-F1-XL"),
-        ("320103", "NB-C1-S1"), ("320104", "NB-C1-S1"),
+        ("320101", "NB-F1-D1"),
+        ("320102", "NB-F1-XL"),
+        ("320103", "NB-C1-S1"),
+        ("320104", "NB-C1-S1"),
     ]
     for membership in memberships:
         assert membership.started_on == ON_DATE
@@ -135,9 +149,7 @@ def test_good_file_creates_the_tree_and_the_people_in_their_units(db, tmp_path):
     # The facility report sees the brigade's and the centre's people.
     facility = OrgUnit.objects.get(code="NB-F1")
     in_facility = LearnerProfile.objects.in_subtree_of(facility)
-    assert set(in_facility.values_list("id_number", flat=True)) == {
-        "320101", "320102"
-    }
+    assert set(in_facility.values_list("id_number", flat=True)) == {"320101", "320102"}
 
 
 def test_numbers_spaces_column_order_and_blank_rows_are_read_as_people_mean_them(
@@ -150,8 +162,14 @@ def test_numbers_spaces_column_order_and_blank_rows_are_read_as_people_mean_them
         ["\u3000张伟\u3000", 320101, "NB-F1-D1", "教育矫治岗", "民警", 13800000001],
         [None, None, None, None, None, None],
         ["李娜", 320102.0, " NB-F1-XL ", "心理咨询岗", "民警", None],
-        ["王芳", "３２０１０３", "NB-C1-S1", "社区禁毒专干", "社区专干",
-         "139 0000 0002"],
+        [
+            "王芳",
+            "３２０１０３",
+            "NB-C1-S1",
+            "社区禁毒专干",
+            "社区专干",
+            "139 0000 0002",
+        ],
     ]
     roster = roster_read(
         file=roster_xlsx(tmp_path, people=people, people_header=header)
@@ -169,9 +187,11 @@ def test_numbers_spaces_column_order_and_blank_rows_are_read_as_people_mean_them
 
 
 def test_rows_are_numbered_as_excel_shows_them_even_after_blank_rows(db, tmp_path):
-    people = rows_copy(GOOD_PEOPLE[:2]) + [[None] * 6, [None] * 6] + [
-        ["320109", "钱多", "民警", "厨师", "NB-F1-D1", ""]
-    ]
+    people = (
+        rows_copy(GOOD_PEOPLE[:2])
+        + [[None] * 6, [None] * 6]
+        + [["320109", "钱多", "民警", "厨师", "NB-F1-D1", ""]]
+    )
     errors = import_errors(roster_xlsx(tmp_path, people=people))
     assert where(errors) == [("人员", 6, "岗位")]
 
@@ -193,13 +213,18 @@ def test_aliases_and_position_codes_are_accepted(db, tmp_path):
     import_file(roster_xlsx(tmp_path, units=units, people=people))
     kinds = dict(OrgUnit.objects.values_list("code", "kind"))
     assert kinds == {
-        "NB": UnitKind.BUREAU, "NB-F1": UnitKind.FACILITY,
-        "NB-F1-K1": UnitKind.DEPARTMENT, "NB-F1-C1": UnitKind.CENTRE,
-        "NB-C1": UnitKind.COMMUNITY_OFFICE, "NB-C1-S1": UnitKind.COMMUNITY_STATION,
+        "NB": UnitKind.BUREAU,
+        "NB-F1": UnitKind.FACILITY,
+        "NB-F1-K1": UnitKind.DEPARTMENT,
+        "NB-F1-C1": UnitKind.CENTRE,
+        "NB-C1": UnitKind.COMMUNITY_OFFICE,
+        "NB-C1-S1": UnitKind.COMMUNITY_STATION,
     }
-    assert dict(
-        LearnerProfile.objects.values_list("id_number", "position__code")
-    ) == {"1": "volunteer", "2": "community", "3": "education"}
+    assert dict(LearnerProfile.objects.values_list("id_number", "position__code")) == {
+        "1": "volunteer",
+        "2": "community",
+        "3": "education",
+    }
 
 
 def test_phone_column_may_be_left_out(db, tmp_path):
@@ -221,7 +246,9 @@ def test_records_build_the_same_roster_numbered_from_row_2(db):
         "人员 第 5 行（岗位）：岗位“厨师”不在岗位目录中。"
     ]
     assert errors[0].as_dict() == {
-        "sheet": "人员", "row": 5, "column": "岗位",
+        "sheet": "人员",
+        "row": 5,
+        "column": "岗位",
         "message": "岗位“厨师”不在岗位目录中。",
     }
 
@@ -241,17 +268,24 @@ def test_rerunning_the_same_file_changes_nothing(db, tmp_path):
         counts = import_file(path)
 
     assert counts == {
-        "units_created": 0, "units_updated": 0, "units_moved": 0,
-        "people_created": 0, "people_updated": 0, "people_moved": 0, "unchanged": 10,
+        "units_created": 0,
+        "units_updated": 0,
+        "units_moved": 0,
+        "people_created": 0,
+        "people_updated": 0,
+        "people_moved": 0,
+        "unchanged": 10,
     }
     assert db_state() == state_before
     assert dict(OrgUnit.objects.values_list("code", "updated_at")) == units_before
     assert dict(OrgUnit.objects.values_list("code", "path")) == paths_before
-    assert dict(
-        LearnerProfile.objects.values_list("id_number", "updated_at")
-    ) == people_before
+    assert (
+        dict(LearnerProfile.objects.values_list("id_number", "updated_at"))
+        == people_before
+    )
     writes = [
-        q["sql"] for q in queries.captured_queries
+        q["sql"]
+        for q in queries.captured_queries
         if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
     ]
     assert writes == []
@@ -331,8 +365,9 @@ def test_units_can_swap_places_in_one_file(province, tmp_path):
 
 
 def test_units_missing_from_the_file_are_left_alone(province, tmp_path):
-    import_file(roster_xlsx(tmp_path, units=[["F1-B2", "一所二大队", "F1", "大队"]],
-                            people=[]))
+    import_file(
+        roster_xlsx(tmp_path, units=[["F1-B2", "一所二大队", "F1", "大队"]], people=[])
+    )
     assert OrgUnit.objects.count() == len(province) + 1
     assert OrgUnit.objects.get(code="F2-B1").name == "二所一大队"
 
@@ -344,27 +379,34 @@ UNIT_CASES = {
     "empty code": (["", "政治处", "NB", "科室"], "单位编码", "单位编码不能为空。"),
     "empty name": (["NB-K1", "", "NB", "科室"], "单位名称", "单位名称不能为空。"),
     "duplicate code": (
-        ["NB-F1", "又一个一所", "NB", "戒毒所"], "单位编码",
+        ["NB-F1", "又一个一所", "NB", "戒毒所"],
+        "单位编码",
         "单位编码“NB-F1”与第 4 行重复，同一单位只能填写一行。",
     ),
     "unknown kind": (
-        ["NB-K1", "政治处", "NB", "处"], "单位类型", "单位类型“处”无法识别"
+        ["NB-K1", "政治处", "NB", "处"],
+        "单位类型",
+        "单位类型“处”无法识别",
     ),
     "empty kind": (["NB-K1", "政治处", "NB", ""], "单位类型", "单位类型不能为空"),
     "unknown parent": (
-        ["NB-K1", "政治处", "F9", "科室"], "上级单位编码",
+        ["NB-K1", "政治处", "F9", "科室"],
+        "上级单位编码",
         "上级单位编码“F9”在文件和系统中都不存在。",
     ),
     "brigade under a bureau": (
-        ["NB-D9", "九大队", "NB", "大队"], "上级单位编码",
+        ["NB-D9", "九大队", "NB", "大队"],
+        "上级单位编码",
         "大队的上级单位应为戒毒所，但“NB”是戒毒管理局。",
     ),
     "facility without parent": (
-        ["NB-F9", "九所", "", "戒毒所"], "上级单位编码",
+        ["NB-F9", "九所", "", "戒毒所"],
+        "上级单位编码",
         "戒毒所必须填写上级单位编码（上级应为戒毒管理局）。",
     ),
     "own parent": (
-        ["NB-K1", "政治处", "NB-K1", "科室"], "上级单位编码",
+        ["NB-K1", "政治处", "NB-K1", "科室"],
+        "上级单位编码",
         "单位“NB-K1”的上级单位编码填成了它自己",
     ),
 }
@@ -388,8 +430,13 @@ PERSON_CASES = {
     "unknown identity": (1, 2, "保安", "身份类型", "身份类型“保安”无法识别"),
     "unknown position": (3, 3, "厨师", "岗位", "岗位“厨师”不在岗位目录中。"),
     "empty position": (3, 3, "", "岗位", "岗位不能为空。"),
-    "unknown unit": (0, 4, "NB-F1-D9", "单位编码",
-                     "单位编码“NB-F1-D9”在文件和系统中都不存在。"),
+    "unknown unit": (
+        0,
+        4,
+        "NB-F1-D9",
+        "单位编码",
+        "单位编码“NB-F1-D9”在文件和系统中都不存在。",
+    ),
     "short phone": (1, 5, "1380000000", "手机号", "应为 11 位数字并以 1 开头"),
     "phone not starting with 1": (1, 5, "23800000000", "手机号", "应为 11 位数字"),
     "id that cannot be a login name": (1, 0, "32 01/02", "编号", "含有不允许的字符"),
@@ -424,7 +471,9 @@ def test_every_bad_row_is_reported_at_once(db, tmp_path):
     people[2][3] = "厨师"  # row 4
     errors = import_errors(roster_xlsx(tmp_path, units=units, people=people))
     assert where(errors) == [
-        ("单位", 5, "单位类型"), ("人员", 2, "手机号"), ("人员", 4, "岗位"),
+        ("单位", 5, "单位类型"),
+        ("人员", 2, "手机号"),
+        ("人员", 4, "岗位"),
     ]
 
 
@@ -432,14 +481,20 @@ def test_a_row_with_several_problems_reports_each(db, tmp_path):
     people = rows_copy(GOOD_PEOPLE) + [["", "", "保安", "厨师", "X9", "1"]]
     errors = import_errors(roster_xlsx(tmp_path, people=people))
     assert where(errors) == [
-        ("人员", 6, "编号"), ("人员", 6, "姓名"), ("人员", 6, "身份类型"),
-        ("人员", 6, "岗位"), ("人员", 6, "单位编码"), ("人员", 6, "手机号"),
+        ("人员", 6, "编号"),
+        ("人员", 6, "姓名"),
+        ("人员", 6, "身份类型"),
+        ("人员", 6, "岗位"),
+        ("人员", 6, "单位编码"),
+        ("人员", 6, "手机号"),
     ]
 
 
 def test_cycle_among_parents_is_reported_on_each_unit_in_it(db, tmp_path):
     units = [
-        *GOOD_UNITS, ["X1", "甲办", "X2", "禁毒办"], ["X2", "乙办", "X1", "禁毒办"]
+        *GOOD_UNITS,
+        ["X1", "甲办", "X2", "禁毒办"],
+        ["X2", "乙办", "X1", "禁毒办"],
     ]
     errors = import_errors(roster_xlsx(tmp_path, units=units))
     assert where(errors) == [("单位", 8, "上级单位编码"), ("单位", 9, "上级单位编码")]
@@ -483,9 +538,7 @@ def test_inactive_position_is_refused_for_new_people_but_kept_for_existing(
     assert counts["unchanged"] == 4
 
     new = [["330001", "新人", "民警", "教育矫治岗", "F1-B1", ""]]
-    errors = import_errors(
-        roster_xlsx(tmp_path, units=[], people=new, name="new.xlsx")
-    )
+    errors = import_errors(roster_xlsx(tmp_path, units=[], people=new, name="new.xlsx"))
     assert where(errors) == [("人员", 2, "岗位")]
     assert "已停用" in errors[0].message
 
@@ -517,7 +570,8 @@ FILE_CASES = {
     "empty file": (lambda tmp: b"", "是空的"),
     "truncated zip": (truncated_workbook, "已损坏"),
     "zip that is not a workbook": (
-        lambda tmp: zip_without_workbook(), "无法作为 Excel 工作簿读取"
+        lambda tmp: zip_without_workbook(),
+        "无法作为 Excel 工作簿读取",
     ),
 }
 
@@ -641,8 +695,9 @@ def test_failure_while_creating_people_leaves_nothing_partial(
         [f"4{n:05d}", f"学员{n}", "民警", "管理岗", "F1-B1", ""]
         for n in range(roster_writes.BULK_BATCH_SIZE + 20)
     ]
-    path = roster_xlsx(tmp_path, units=[["F1-B9", "一所九大队", "F1", "大队"]],
-                       people=many)
+    path = roster_xlsx(
+        tmp_path, units=[["F1-B9", "一所九大队", "F1", "大队"]], people=many
+    )
     fail_on_call(monkeypatch, "_people_create", 2)  # the second batch
     before = db_state()
     with pytest.raises(RuntimeError):
@@ -681,7 +736,9 @@ def test_bureau_admin_imports_within_the_bureau(province, bureau_admin, tmp_path
         roster_xlsx(tmp_path, units=units, people=people), importer=bureau_admin
     )
     assert (counts["units_created"], counts["people_created"], counts["unchanged"]) == (
-        1, 1, 1
+        1,
+        1,
+        1,
     )
     membership = UnitMembership.objects.get(learner__id_number="330001")
     assert membership.recorded_by == bureau_admin
@@ -719,19 +776,28 @@ def test_bureau_admin_cannot_take_a_person_from_another_bureau(
 
 SCOPE_UNIT_CASES = {
     "new top-level unit": (
-        ["NB", "新局", "", "戒毒管理局"], "上级单位编码", "只有系统管理员"
+        ["NB", "新局", "", "戒毒管理局"],
+        "上级单位编码",
+        "只有系统管理员",
     ),
     "renaming the bureau itself": (
-        ["B", "改名的局", "", "戒毒管理局"], "单位编码", "只能原样列出"
+        ["B", "改名的局", "", "戒毒管理局"],
+        "单位编码",
+        "只能原样列出",
     ),
     "unit under another bureau": (
-        ["B2-F2", "外省二所", "B2", "戒毒所"], "上级单位编码", "不在你的管理范围内"
+        ["B2-F2", "外省二所", "B2", "戒毒所"],
+        "上级单位编码",
+        "不在你的管理范围内",
     ),
     "taking another bureau's unit": (
-        ["B2-F1", "外省第一所", "B", "戒毒所"], "单位编码", "无权调整"
+        ["B2-F1", "外省第一所", "B", "戒毒所"],
+        "单位编码",
+        "无权调整",
     ),
     "moving own unit to another bureau": (
-        ["F2", "第二强制隔离戒毒所", "B2", "戒毒所"], "上级单位编码",
+        ["F2", "第二强制隔离戒毒所", "B2", "戒毒所"],
+        "上级单位编码",
         "不在你的管理范围内",
     ),
 }
@@ -760,7 +826,9 @@ def test_scope_errors_come_with_the_other_errors_of_the_row_and_not_twice(
         roster_xlsx(tmp_path, units=units, people=people), importer=bureau_admin
     )
     assert where(errors) == [
-        ("单位", 2, "上级单位编码"), ("人员", 2, "岗位"), ("人员", 2, "单位编码"),
+        ("单位", 2, "上级单位编码"),
+        ("人员", 2, "岗位"),
+        ("人员", 2, "单位编码"),
     ]
 
 
@@ -797,16 +865,22 @@ def test_job_succeeds_with_summary_and_full_progress(
         ["330001", "孙丽", "民警", "管理岗", "F1-B2", ""],
         ["330002", "周强", "民警", "执法管理岗", "F1-B2", "13700000001"],
     ]
-    job = job_for(roster_xlsx(tmp_path, units=units, people=people),
-                  uploaded_by=bureau_admin)
+    job = job_for(
+        roster_xlsx(tmp_path, units=units, people=people), uploaded_by=bureau_admin
+    )
 
     roster_import_process(roster_import_id=job.pk)
 
     job.refresh_from_db()
     assert job.status == RosterImport.Status.SUCCEEDED
     assert job.summary == {
-        "units_created": 1, "units_updated": 0, "units_moved": 0,
-        "people_created": 2, "people_updated": 0, "people_moved": 0, "unchanged": 0,
+        "units_created": 1,
+        "units_updated": 0,
+        "units_moved": 0,
+        "people_created": 2,
+        "people_updated": 0,
+        "people_moved": 0,
+        "unchanged": 0,
     }
     assert (job.progress_done, job.progress_total, job.percent) == (3, 3, 100)
     assert job.errors == []
@@ -823,8 +897,9 @@ def test_job_with_bad_rows_fails_with_every_error_and_writes_nothing(
         ["330001", "孙丽", "民警", "厨师", "F1-B1", ""],
         ["330002", "周强", "保安", "管理岗", "F1-B1", ""],
     ]
-    job = job_for(roster_xlsx(tmp_path, units=[], people=people),
-                  uploaded_by=bureau_admin)
+    job = job_for(
+        roster_xlsx(tmp_path, units=[], people=people), uploaded_by=bureau_admin
+    )
     before = db_state()
 
     roster_import_process(roster_import_id=job.pk)
@@ -832,10 +907,18 @@ def test_job_with_bad_rows_fails_with_every_error_and_writes_nothing(
     job.refresh_from_db()
     assert job.status == RosterImport.Status.FAILED
     assert job.errors == [
-        {"sheet": "人员", "row": 2, "column": "岗位",
-         "message": "岗位“厨师”不在岗位目录中。"},
-        {"sheet": "人员", "row": 3, "column": "身份类型",
-         "message": "身份类型“保安”无法识别，可填：民警、社区禁毒专干、禁毒志愿者。"},
+        {
+            "sheet": "人员",
+            "row": 2,
+            "column": "岗位",
+            "message": "岗位“厨师”不在岗位目录中。",
+        },
+        {
+            "sheet": "人员",
+            "row": 3,
+            "column": "身份类型",
+            "message": "身份类型“保安”无法识别，可填：民警、社区禁毒专干、禁毒志愿者。",
+        },
     ]
     assert job.finished_at is not None
     assert db_state() == before
@@ -850,9 +933,7 @@ def test_job_with_a_file_that_is_not_a_workbook_fails(db, tmp_path, job_for):
     assert job.errors[0]["row"] is None
 
 
-def test_job_crash_is_recorded_as_failed_and_raised(
-    db, tmp_path, job_for, monkeypatch
-):
+def test_job_crash_is_recorded_as_failed_and_raised(db, tmp_path, job_for, monkeypatch):
     job = job_for(roster_xlsx(tmp_path))
 
     def broken(**kwargs):
@@ -879,7 +960,8 @@ def test_job_records_progress_every_few_hundred_rows_not_every_row(
     import_file(path)  # the job then re-checks 450 unchanged people, row by row
     saved = []
     monkeypatch.setattr(
-        roster_job, "_progress_store",
+        roster_job,
+        "_progress_store",
         lambda *, roster_import_id, done, total: saved.append((done, total)),
     )
     job = job_for(path)
@@ -930,8 +1012,10 @@ def test_command_lists_every_error_and_fails(db, tmp_path):
     out, err = io.StringIO(), io.StringIO()
     with pytest.raises(CommandError, match="导入失败，共 2 处错误，未写入任何数据。"):
         call_command(
-            "import_roster", str(roster_xlsx(tmp_path, people=people)),
-            stdout=out, stderr=err,
+            "import_roster",
+            str(roster_xlsx(tmp_path, people=people)),
+            stdout=out,
+            stderr=err,
         )
     lines = err.getvalue().splitlines()
     assert "人员 第 5 行（岗位）：岗位“厨师”不在岗位目录中。" in lines
@@ -943,7 +1027,8 @@ def test_command_rejects_a_file_that_is_not_a_workbook(db, tmp_path):
     err = io.StringIO()
     with pytest.raises(CommandError, match="共 1 处错误"):
         call_command(
-            "import_roster", str(bytes_write(tmp_path, "名单.xlsx", PDF_BYTES)),
+            "import_roster",
+            str(bytes_write(tmp_path, "名单.xlsx", PDF_BYTES)),
             stderr=err,
         )
     assert "PDF" in err.getvalue()

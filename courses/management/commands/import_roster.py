@@ -46,11 +46,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", help="花名册文件（.xlsx）。")
         parser.add_argument(
-            "--dry-run", action="store_true",
+            "--dry-run",
+            action="store_true",
             help="只检查并统计将要发生的变化，不写入数据。",
         )
         parser.add_argument(
-            "--date", type=_date, default=None,
+            "--date",
+            type=_date,
+            default=None,
             help="新建和调动任职记录的生效日期（YYYY-MM-DD），默认今天。",
         )
 
@@ -79,8 +82,12 @@ class Command(BaseCommand):
         # tqdm redraws its line with "\r"; Django's wrapper would add a newline.
         stream = getattr(self.stderr, "_out", self.stderr)
         with tqdm(
-            total=roster.size, file=stream, unit="行", desc="导入花名册",
-            mininterval=0.5, leave=True,
+            total=roster.size,
+            file=stream,
+            unit="行",
+            desc="导入花名册",
+            mininterval=0.5,
+            leave=True,
         ) as bar:
 
             def progress(done: int, total: int) -> None:

@@ -20,7 +20,9 @@ from tests.quizzes.factories import ExamFactory, QuestionFactory, quiz_add_quest
 
 pytestmark = [
     pytest.mark.services,
-    pytest.mark.django_db(transaction=True),
+    # serialized_rollback: a browser test before this one leaves the database
+    # empty (content types included); restore it rather than run on nothing.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(
         connection.vendor != "postgresql", reason="needs PostgreSQL's concurrency"
     ),

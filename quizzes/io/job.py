@@ -8,12 +8,11 @@ changed in between, in which case the import checks everything again anyway.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
-from django.db import DatabaseError, connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cms.jobs import job_progress_recorder
 from quizzes.io.importer import questions_import
 from quizzes.io.types import DEFAULT_CATEGORY, ImportProblem
 from quizzes.models import QuestionImport
@@ -21,50 +20,6 @@ from quizzes.models import QuestionImport
 logger = logging.getLogger(__name__)
 
 PROGRESS_SAVE_EVERY = 50
-
-
-def _progress_store(*, question_import_id: int, done: int, total: int) -> None:
-    """Record progress on a second connection, visible while the import runs.
-
-    The import holds one transaction open to its end, so progress written
-    through it would stay invisible (and be rolled back with a dry run).
-    SQLite has one writer, the import itself: there progress shows at the end.
-    """
-    if connection.vendor == "sqlite":
-        return
-    table = QuestionImport._meta.db_table
-    side = connection.copy()
-    try:
-        quote = side.ops.quote_name
-        with side.cursor() as cursor:
-            if side.vendor == "postgresql":
-                cursor.execute("SET lock_timeout = '1s'")
-            cursor.execute(
-                f"UPDATE {quote(table)} SET {quote('progress_done')} = %s, "
-                f"{quote('progress_total')} = %s WHERE {quote('id')} = %s",
-                [done, total, question_import_id],
-            )
-    except DatabaseError:
-        logger.warning(
-            "Could not record the progress of question import %s",
-            question_import_id,
-            exc_info=True,
-        )
-    finally:
-        side.close()
-
-
-def _progress_recorder(question_import_id: int) -> Callable[[int, int], None]:
-    last = {"saved": 0}
-
-    def record(done: int, total: int) -> None:
-        if done - last["saved"] >= PROGRESS_SAVE_EVERY or done >= total:
-            last["saved"] = done
-            _progress_store(
-                question_import_id=question_import_id, done=done, total=total
-            )
-
-    return record
 
 
 def question_import_process(*, question_import_id: int) -> None:
@@ -87,7 +42,11 @@ def question_import_process(*, question_import_id: int) -> None:
                 handle,
                 filename=job.original_name,
                 dry_run=checking,
-                progress=_progress_recorder(question_import_id),
+                progress=job_progress_recorder(
+                    model=QuestionImport,
+                    pk=question_import_id,
+                    every=PROGRESS_SAVE_EVERY,
+                ),
                 default_category=job.default_category or DEFAULT_CATEGORY,
             )
     except Exception:

@@ -15,6 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
+from cms import jobs as cms_jobs
 from courses.models import (
     LearnerProfile,
     OrgUnit,
@@ -960,9 +961,9 @@ def test_job_records_progress_every_few_hundred_rows_not_every_row(
     import_file(path)  # the job then re-checks 450 unchanged people, row by row
     saved = []
     monkeypatch.setattr(
-        roster_job,
-        "_progress_store",
-        lambda *, roster_import_id, done, total: saved.append((done, total)),
+        cms_jobs,
+        "job_progress_store",
+        lambda *, model, pk, done, total: saved.append((done, total)),
     )
     job = job_for(path)
     roster_import_process(roster_import_id=job.pk)

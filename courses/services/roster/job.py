@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
-from django.db import DatabaseError, connection
 from django.utils import timezone
 
+from cms.jobs import job_progress_recorder
 from courses.models import RosterImport
 from courses.services.roster.apply import roster_apply
 from courses.services.roster.read import roster_read
@@ -20,50 +19,6 @@ PROGRESS_SAVE_EVERY = 200
 GENERIC_FAILURE = (
     "导入时发生系统错误，未写入任何数据。请稍后重试；如果问题持续，请联系系统管理员。"
 )
-
-
-def _progress_store(*, roster_import_id: int, done: int, total: int) -> None:
-    """Record progress where other connections can see it while the import runs.
-
-    The import holds one transaction open until the end, so progress written
-    through it would stay invisible and be rolled back with it. A second
-    connection commits it at once. SQLite allows one writer at a time, and the
-    import is that writer: there the progress is recorded when the import ends.
-    """
-    if connection.vendor == "sqlite":
-        return
-    table = RosterImport._meta.db_table
-    side = connection.copy()
-    try:
-        quote = side.ops.quote_name
-        with side.cursor() as cursor:
-            if side.vendor == "postgresql":
-                # Never wait on a lock held by our own caller's open transaction.
-                cursor.execute("SET lock_timeout = '1s'")
-            cursor.execute(
-                f"UPDATE {quote(table)} SET {quote('progress_done')} = %s, "
-                f"{quote('progress_total')} = %s WHERE {quote('id')} = %s",
-                [done, total, roster_import_id],
-            )
-    except DatabaseError:
-        logger.warning(
-            "Could not record the progress of roster import %s",
-            roster_import_id,
-            exc_info=True,
-        )
-    finally:
-        side.close()
-
-
-def _progress_recorder(roster_import_id: int) -> Callable[[int, int], None]:
-    last = {"saved": 0}
-
-    def record(done: int, total: int) -> None:
-        if done - last["saved"] >= PROGRESS_SAVE_EVERY or done >= total:
-            last["saved"] = done
-            _progress_store(roster_import_id=roster_import_id, done=done, total=total)
-
-    return record
 
 
 def roster_import_process(*, roster_import_id: int) -> None:
@@ -96,7 +51,9 @@ def roster_import_process(*, roster_import_id: int) -> None:
             roster=roster,
             importer=roster_import.uploaded_by,
             roster_import=roster_import,
-            progress=_progress_recorder(roster_import_id),
+            progress=job_progress_recorder(
+                model=RosterImport, pk=roster_import_id, every=PROGRESS_SAVE_EVERY
+            ),
         )
     except RosterInvalid as exc:
         jobs.update(

@@ -8,6 +8,7 @@ from functools import cached_property
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
 from django.db import connection
+from django.db.models import Count, F, Window
 from django.utils.safestring import SafeString, mark_safe
 from wagtail.models import Page
 
@@ -144,6 +145,83 @@ def _sqlite_ranked_ids(results) -> list[int] | None:
     return sorted(shown, key=lambda pk: (scores[pk], -pk))
 
 
+class _RankedIds:
+    """The ranked page ids for `Paginator`, fetched one page at a time by a query
+    that also counts all the matches (a window count over the same scan)."""
+
+    def __init__(self, queryset):
+        self.queryset = queryset
+        self.count: int | None = None
+        self._fetched: dict[int, list[int]] = {}
+
+    def fetch(self, start: int, stop: int) -> list[int]:
+        if start not in self._fetched:
+            rows = list(self.queryset[start:stop])
+            if rows:
+                self.count = rows[0][1]
+            self._fetched[start] = [pk for pk, _ in rows]
+        return self._fetched[start]
+
+    def __getitem__(self, bounds: slice) -> list[int]:
+        return self.fetch(bounds.start or 0, bounds.stop)
+
+
+def _postgres_ranked_page(results, per_page: int, page_number) -> PaginatorPage | None:
+    """The page of matching ids in the order PostgreSQL's backend ranks them
+    (`ts_rank`, then newest first), and their count, from one query.
+
+    The backend pages its results with a query that selects every column of
+    every page and counts them with a second one that matches again; here the
+    same match and the same rank expression give the page's ids and, through a
+    window count, the number of matches in one pass. The match is the backend's
+    `(title || body) @@ query`, found through the GIN index on that expression
+    (migration courses 0006). None where the backend is not PostgreSQL's.
+    """
+    if connection.vendor != "postgresql":
+        return None
+    from modelsearch.backends.database.postgres.postgres import (
+        PostgresSearchResults,
+    )
+    from modelsearch.query import PlainText
+
+    if not isinstance(results, PostgresSearchResults):
+        return None
+    compiler = results.query_compiler
+    if not isinstance(compiler.query, PlainText) or compiler.fields is not None:
+        return None
+    config = compiler.get_config(results.backend)
+    search_query = compiler.build_tsquery(compiler.query, config=config)
+    vectors = compiler.get_search_vectors(search_query)
+    combined = vectors[0][0]
+    for vector, _boost in vectors[1:]:
+        combined = combined._combine(vector, "||", False)
+    ranked = _RankedIds(
+        compiler.queryset.annotate(_vector_=combined)
+        .filter(_vector_=search_query)
+        .annotate(
+            _rank_=compiler._build_rank_expression(vectors, config),
+            _total_=Window(Count("pk")),
+        )
+        .order_by(F("_rank_").desc(), "-pk")
+        .values_list("pk", "_total_")
+    )
+    # The count comes with the first page fetched; a page number past the end
+    # (or not a number) is only known as such once the count is known.
+    try:
+        number = int(page_number or 1)
+    except (TypeError, ValueError):
+        number = 1
+    if number >= 1:
+        ranked.fetch((number - 1) * per_page, number * per_page)
+    if ranked.count is None:
+        ranked.count = (
+            compiler.queryset.annotate(_vector_=combined)
+            .filter(_vector_=search_query)
+            .count()
+        )
+    return _CountedPaginator(ranked, per_page, count=ranked.count).get_page(page_number)
+
+
 def content_search(
     *,
     query: str,
@@ -161,6 +239,8 @@ def content_search(
     ranked = _sqlite_ranked_ids(results)
     if ranked is not None:
         page = Paginator(ranked, per_page).get_page(page_number)
+        ids = list(page.object_list)
+    elif (page := _postgres_ranked_page(results, per_page, page_number)) is not None:
         ids = list(page.object_list)
     else:
         # Counting the ranked results would rank every match again inside the

@@ -138,3 +138,18 @@ def test_result_count_matches_the_results_of_every_page(client, add_lesson):
     assert sorted(titles(first) + titles(second)) == [
         f"纳洛酮 {n:02d}" for n in range(21)
     ]
+
+
+@pytest.mark.parametrize(
+    ("page", "expected_number", "expected_hits"),
+    [("9", 2, 1), ("0", 2, 1), ("-1", 2, 1), ("two", 1, 20), ("", 1, 20)],
+)
+def test_page_numbers_out_of_range_show_a_real_page(
+    client, add_lesson, page, expected_number, expected_hits
+):
+    for n in range(21):
+        add_lesson(f"R{n:02d}", f"美沙酮 {n:02d}", "美沙酮维持治疗")
+    outcome = search(client, "美沙酮", page=page).context["outcome"]
+    assert outcome.page.number == expected_number
+    assert outcome.page.paginator.count == 21
+    assert len(outcome.hits) == expected_hits

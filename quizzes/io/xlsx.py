@@ -73,19 +73,26 @@ COL_SCORING = "计分方式"
 OPTION_LETTERS = ascii_uppercase[:8]  # 选项A … 选项H
 OPTION_PREFIX = "选项"
 REQUIRED = (COL_KIND, COL_STEM, COL_ANSWER)
-KNOWN = (
-    COL_KIND,
-    COL_STEM,
-    *(f"{OPTION_PREFIX}{letter}" for letter in OPTION_LETTERS),
-    COL_ANSWER,
-    COL_EXPLANATION,
-    COL_DIFFICULTY,
-    COL_CATEGORY,
-    COL_KNOWLEDGE,
-    COL_POINTS,
-    COL_CODE,
-    COL_SCORING,
-)
+
+
+def xlsx_columns(*, letters: int = len(OPTION_LETTERS)) -> list[str]:
+    """The template's columns in order, with `letters` option columns."""
+    return [
+        COL_KIND,
+        COL_STEM,
+        *(f"{OPTION_PREFIX}{letter}" for letter in OPTION_LETTERS[:letters]),
+        COL_ANSWER,
+        COL_EXPLANATION,
+        COL_DIFFICULTY,
+        COL_CATEGORY,
+        COL_KNOWLEDGE,
+        COL_POINTS,
+        COL_CODE,
+        COL_SCORING,
+    ]
+
+
+KNOWN = tuple(xlsx_columns())
 TRUE_WORDS = {"正确", "对", "√", "✓", "t", "true", "是", "y", "yes"}
 FALSE_WORDS = {"错误", "错", "×", "✗", "x", "f", "false", "否", "n", "no"}
 ESSAY_ANSWER_PREFIX = "参考答案："
@@ -476,19 +483,7 @@ def _points_text(points: Decimal) -> str | float | int:
 
 
 def xlsx_rows(specs: list[QuestionSpec], *, letters: int) -> tuple[list, list[list]]:
-    header = [
-        COL_KIND,
-        COL_STEM,
-        *(f"{OPTION_PREFIX}{letter}" for letter in OPTION_LETTERS[:letters]),
-        COL_ANSWER,
-        COL_EXPLANATION,
-        COL_DIFFICULTY,
-        COL_CATEGORY,
-        COL_KNOWLEDGE,
-        COL_POINTS,
-        COL_CODE,
-        COL_SCORING,
-    ]
+    header = xlsx_columns(letters=letters)
     rows = []
     for spec in specs:
         options = [option.text for option in spec.options][:letters]

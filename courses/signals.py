@@ -95,3 +95,20 @@ def connect() -> None:
         sender=Group.permissions.through,
         dispatch_uid=f"{uid}.group-permissions",
     )
+    _connect_training_record(uid)
+
+
+def _connect_training_record(uid: str) -> None:
+    from courses.models import HourRequirement, TrainingPolicy
+    from courses.services.records.exams import attempt_marked_received
+    from courses.services.records.policy import policy_version_bump
+    from quizzes.signals import attempt_marked
+
+    attempt_marked.connect(attempt_marked_received, dispatch_uid=f"{uid}.exam-credit")
+    for model in (TrainingPolicy, HourRequirement):
+        for signal in (post_save, post_delete):
+            signal.connect(
+                policy_version_bump,
+                sender=model,
+                dispatch_uid=f"{uid}.policy.{model._meta.label}.{id(signal)}",
+            )

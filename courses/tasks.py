@@ -22,3 +22,11 @@ def lesson_import_run(lesson_import_id: int) -> None:
     from courses.services.lessons.job import lesson_import_process
 
     lesson_import_process(lesson_import_id=lesson_import_id)
+
+
+@shared_task(name="courses.records_refresh")
+def records_refresh(limit: int = 500) -> int:
+    """The batch that keeps training-record aggregates current (Celery beat)."""
+    from courses.services.records.aggregate import records_refresh_stale
+
+    return records_refresh_stale(limit=limit)

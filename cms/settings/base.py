@@ -259,6 +259,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "quizzes.attempts_expire",
         "schedule": 60.0,
     },
+    # Training-record aggregates, in batches: never one task per event.
+    "courses-records-refresh": {
+        "task": "courses.records_refresh",
+        "schedule": 30.0,
+    },
 }
 
 LOGGING = {

@@ -10,10 +10,36 @@ from .pages import (
     Programme,
     ResourceBankPage,
 )
+from .records import (
+    Assignment,
+    CourseProgress,
+    CreditReason,
+    FactKind,
+    HourCredit,
+    HourRequirement,
+    LearnerYear,
+    LearningFact,
+    LessonProgress,
+    RecordStale,
+    TrainingPolicy,
+    UnitYear,
+)
 from .roles import Role, RoleAssignment
 from .roster import RosterImport
 
 __all__ = [
+    "Assignment",
+    "CourseProgress",
+    "CreditReason",
+    "FactKind",
+    "HourCredit",
+    "HourRequirement",
+    "LearnerYear",
+    "LearningFact",
+    "LessonProgress",
+    "RecordStale",
+    "TrainingPolicy",
+    "UnitYear",
     "ChapterPage",
     "CourseIndexPage",
     "CoursePage",

@@ -1,0 +1,285 @@
+"""Lesson events from the reader's browser: opened, time on task, video, complete.
+
+What the write path needs to know of a lesson (is it live, its hours and its
+completion rule) is read once per published version and cached, so a heartbeat
+costs the two statements of `fact_record` and nothing else.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.core.cache import cache
+from django.utils import timezone
+from wagtail.models import PageViewRestriction
+
+from courses.cache import content_version
+from courses.models import (
+    CoursePage,
+    CreditReason,
+    FactKind,
+    LearningFact,
+    LessonPage,
+)
+from courses.models.pages import CompletionRule
+
+from .facts import LearnerRef, fact_credit_record, fact_record
+from .policy import policy_for_unit_path
+
+# A heartbeat is sent every 30 s while the page is visible and the reader active;
+# time is counted in whole minutes of the server's clock, one per minute that had
+# at least one heartbeat, so two tabs or a retried request count once.
+BEAT_SECONDS = 60
+# Video progress is counted in 10-second segments actually played: seeking to
+# the end does not make a video watched.
+VIDEO_SEGMENT_SECONDS = 10
+
+
+class LessonNotTrackable(Exception):
+    """The lesson does not exist, is not published, or the reader may not see it."""
+
+
+@dataclass(frozen=True)
+class LessonRef:
+    id: int
+    title: str
+    path: str
+    class_hours: Decimal
+    minutes: int
+    rule: str
+    completion_minutes: int | None
+    video_percent: int
+    quiz_codes: tuple[str, ...]
+    restricted: bool
+    course_id: int | None = None
+    is_required: bool = True
+
+    def needed_seconds(self) -> int:
+        minutes = self.completion_minutes or max(1, (self.minutes + 1) // 2)
+        return minutes * 60
+
+
+def _course_paths() -> dict[str, int]:
+    return dict(CoursePage.objects.live().values_list("path", "id"))
+
+
+def _lesson_ref_build(lesson: LessonPage, course_paths: dict[str, int]) -> LessonRef:
+    course_id = None
+    for depth in range(len(lesson.path) - lesson.steplen, 0, -lesson.steplen):
+        course_id = course_paths.get(lesson.path[:depth])
+        if course_id:
+            break
+    quiz_codes = tuple(
+        block.value.get("quiz_code", "").strip()
+        for block in lesson.body
+        if block.block_type == "quiz" and block.value.get("quiz_code")
+    )
+    return LessonRef(
+        id=lesson.pk,
+        title=lesson.title,
+        path=lesson.path,
+        class_hours=lesson.class_hours,
+        minutes=lesson.minutes,
+        rule=lesson.completion_rule,
+        completion_minutes=lesson.completion_minutes,
+        video_percent=lesson.completion_video_percent or 90,
+        quiz_codes=quiz_codes,
+        restricted=PageViewRestriction.objects.filter(
+            page__in=lesson.get_ancestors(inclusive=True)
+        ).exists(),
+        course_id=course_id,
+        is_required=lesson.is_required,
+    )
+
+
+def lesson_refs(ids) -> dict[int, LessonRef]:
+    """Live lessons by id, from the cache where it has them."""
+    ids = {int(i) for i in ids}
+    if not ids:
+        return {}
+    version = content_version()
+    keys = {f"records:lesson:{version}:{pk}": pk for pk in ids}
+    found = cache.get_many(list(keys))
+    refs = {keys[k]: ref for k, ref in found.items() if ref != "missing"}
+    missing = ids - {keys[k] for k in found}
+    if missing:
+        course_paths = _course_paths()
+        built = {}
+        for lesson in LessonPage.objects.live().filter(pk__in=missing):
+            built[lesson.pk] = _lesson_ref_build(lesson, course_paths)
+        cache.set_many(
+            {
+                f"records:lesson:{version}:{pk}": built.get(pk, "missing")
+                for pk in missing
+            },
+            timeout=24 * 3600,
+        )
+        refs.update(built)
+    return refs
+
+
+def lesson_ref_for_reader(*, lesson_id: int, request=None) -> LessonRef:
+    ref = lesson_refs([lesson_id]).get(int(lesson_id))
+    if ref is None:
+        raise LessonNotTrackable
+    if ref.restricted and request is not None:
+        # Rare: only lessons inside a restricted section pay for the check.
+        page = LessonPage.objects.get(pk=ref.id)
+        for restriction in page.get_view_restrictions():
+            if not restriction.accept_request(request):
+                raise LessonNotTrackable
+    return ref
+
+
+def lesson_opened_record(*, learner: LearnerRef, lesson: LessonRef, now=None) -> None:
+    now = now or timezone.now()
+    if lesson.rule == CompletionRule.OPENED:
+        lesson_complete_record(learner=learner, lesson=lesson, now=now, checked=True)
+        return
+    fact_record(
+        learner=learner,
+        kind=FactKind.LESSON_OPENED,
+        key=f"open:L{lesson.id}",
+        occurred_at=now,
+        lesson_id=lesson.id,
+        title=lesson.title,
+    )
+
+
+def lesson_heartbeat_record(
+    *, learner: LearnerRef, lesson: LessonRef, now=None
+) -> None:
+    now = now or timezone.now()
+    minute = int(now.timestamp()) // BEAT_SECONDS
+    fact_record(
+        learner=learner,
+        kind=FactKind.TIME_ON_TASK,
+        key=f"beat:L{lesson.id}:{minute}",
+        occurred_at=now,
+        lesson_id=lesson.id,
+        seconds=BEAT_SECONDS,
+    )
+
+
+def lesson_video_record(
+    *, learner: LearnerRef, lesson: LessonRef, position: int, duration: int, now=None
+) -> None:
+    if duration <= 0 or position < 0 or position > duration + VIDEO_SEGMENT_SECONDS:
+        raise ValueError("position outside the video")
+    segment = position // VIDEO_SEGMENT_SECONDS
+    fact_record(
+        learner=learner,
+        kind=FactKind.VIDEO,
+        key=f"video:L{lesson.id}:{segment}",
+        occurred_at=now or timezone.now(),
+        lesson_id=lesson.id,
+        seconds=segment * VIDEO_SEGMENT_SECONDS,
+        value=Decimal(duration),
+    )
+
+
+@dataclass
+class LessonStatus:
+    opened_at: datetime | None = None
+    last_seen_at: datetime | None = None
+    seconds: int = 0
+    video_percent: int = 0
+    video_resume_at: int = 0
+    completed_at: datetime | None = None
+    quiz_passed: bool = False
+    rule_met: bool = False
+    needed_seconds: int = 0
+
+
+def lesson_status_from_facts(
+    *, lesson: LessonRef, facts: list[dict], passed_quiz_codes: set[str], unit_path: str
+) -> LessonStatus:
+    """Where a learner stands on one lesson, from their facts about it."""
+    status = LessonStatus(needed_seconds=lesson.needed_seconds())
+    beats = 0
+    segments: set[int] = set()
+    duration = 0
+    for fact in facts:
+        kind, at = fact["kind"], fact["occurred_at"]
+        status.opened_at = min(filter(None, [status.opened_at, at]))
+        status.last_seen_at = max(filter(None, [status.last_seen_at, at]))
+        if kind == FactKind.TIME_ON_TASK:
+            beats += 1
+        elif kind == FactKind.VIDEO:
+            segments.add(fact["seconds"] // VIDEO_SEGMENT_SECONDS)
+            duration = max(duration, int(fact["value"] or 0))
+        elif kind == FactKind.LESSON_COMPLETED:
+            status.completed_at = at
+    cap = int(lesson.minutes * 60 * policy_for_unit_path(unit_path).time_cap_ratio)
+    status.seconds = min(beats * BEAT_SECONDS, max(cap, BEAT_SECONDS))
+    if duration:
+        total = -(-duration // VIDEO_SEGMENT_SECONDS)
+        status.video_percent = min(100, len(segments) * 100 // total)
+        gap = 0
+        while gap in segments:
+            gap += 1
+        status.video_resume_at = min(gap * VIDEO_SEGMENT_SECONDS, duration)
+    status.quiz_passed = bool(set(lesson.quiz_codes) & passed_quiz_codes)
+    status.rule_met = {
+        CompletionRule.OPENED: status.opened_at is not None,
+        CompletionRule.TIME: status.seconds >= status.needed_seconds,
+        CompletionRule.VIDEO: status.video_percent >= lesson.video_percent,
+        CompletionRule.QUIZ: status.quiz_passed,
+    }.get(lesson.rule, False)
+    return status
+
+
+def passed_quiz_codes(*, learner_id: int) -> set[str]:
+    return set(
+        LearningFact.objects.filter(
+            learner_id=learner_id, kind=FactKind.QUIZ_PASSED
+        ).values_list("quiz_code", flat=True)
+    )
+
+
+def lesson_status(*, learner: LearnerRef, lesson: LessonRef) -> LessonStatus:
+    facts = list(
+        LearningFact.objects.filter(learner_id=learner.id, lesson_id=lesson.id).values(
+            "kind", "occurred_at", "seconds", "value"
+        )
+    )
+    codes = passed_quiz_codes(learner_id=learner.id) if lesson.quiz_codes else set()
+    return lesson_status_from_facts(
+        lesson=lesson, facts=facts, passed_quiz_codes=codes, unit_path=learner.unit_path
+    )
+
+
+def lesson_complete_record(
+    *,
+    learner: LearnerRef,
+    lesson: LessonRef,
+    now=None,
+    checked: bool = False,
+    mark_stale: bool = True,
+) -> LessonStatus:
+    """Mark the lesson complete if its rule is met, crediting its hours once.
+
+    The reader's browser asks when it believes the rule is met; the server checks
+    against its own facts. Returns the status either way.
+    """
+    now = now or timezone.now()
+    status = (
+        LessonStatus(rule_met=True)
+        if checked
+        else lesson_status(learner=learner, lesson=lesson)
+    )
+    if status.rule_met and status.completed_at is None:
+        fact, _credit, _created = fact_credit_record(
+            learner=learner,
+            kind=FactKind.LESSON_COMPLETED,
+            key=f"done:L{lesson.id}",
+            credit_key=f"lesson:L{lesson.id}",
+            credit_reason=CreditReason.LESSON,
+            hours=lesson.class_hours if lesson.class_hours > 0 else None,
+            title=lesson.title,
+            occurred_at=now,
+            lesson_id=lesson.id,
+            mark_stale=mark_stale,
+        )
+        status.completed_at = fact.occurred_at
+    return status

@@ -1,0 +1,89 @@
+"""Which rules apply to a learner: the training policy of the bureau above them."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from uuid import uuid4
+
+from django.core.cache import cache
+from django.utils import timezone
+
+from courses.models import HourRequirement, OrgUnit, TrainingPolicy
+
+POLICY_VERSION_KEY = "records:policy-version"
+
+
+@dataclass(frozen=True)
+class Policy:
+    bureau_id: int | None
+    year_starts_month: int = 1
+    year_starts_day: int = 1
+    exam_pass_hours: Decimal = Decimal("2.0")
+    offline_day_hours: Decimal = Decimal("6.0")
+    time_cap_ratio: Decimal = Decimal("2.0")
+
+    def training_year_of(self, when: date | datetime) -> int:
+        """The training year of a day, named by the calendar year it starts in."""
+        if isinstance(when, datetime):
+            when = timezone.localdate(when)
+        start = (self.year_starts_month, self.year_starts_day)
+        return when.year if (when.month, when.day) >= start else when.year - 1
+
+    def year_bounds(self, year: int) -> tuple[date, date]:
+        """[first day, first day of the next year) of a training year."""
+        start = date(year, self.year_starts_month, self.year_starts_day)
+        return start, date(year + 1, self.year_starts_month, self.year_starts_day)
+
+
+def policy_version_bump(**kwargs) -> None:
+    cache.set(POLICY_VERSION_KEY, uuid4().hex, timeout=None)
+
+
+def _root_path(unit_path: str) -> str:
+    return unit_path[: OrgUnit.steplen]
+
+
+def policy_for_unit_path(unit_path: str) -> Policy:
+    """The policy of the bureau at the root of the unit's tree (defaults if none)."""
+    version = cache.get(POLICY_VERSION_KEY) or "0"
+    key = f"records:policy:{version}:{_root_path(unit_path)}"
+    policy = cache.get(key)
+    if policy is None:
+        row = (
+            TrainingPolicy.objects.filter(bureau__path=_root_path(unit_path))
+            .values(
+                "bureau_id",
+                "year_starts_month",
+                "year_starts_day",
+                "exam_pass_hours",
+                "offline_day_hours",
+                "time_cap_ratio",
+            )
+            .first()
+        )
+        policy = Policy(**row) if row else Policy(bureau_id=None)
+        cache.set(key, policy, timeout=3600)
+    return policy
+
+
+def policy_for_learner(learner) -> Policy:
+    return policy_for_unit_path(learner.unit.path)
+
+
+def requirement_hours(*, learner) -> Decimal | None:
+    """The yearly hours the learner's position must earn, or None if none is set."""
+    policy = policy_for_learner(learner)
+    if policy.bureau_id is None:
+        return None
+    return (
+        HourRequirement.objects.filter(
+            policy__bureau_id=policy.bureau_id, position_id=learner.position_id
+        )
+        .values_list("hours", flat=True)
+        .first()
+    )
+
+
+def current_training_year(*, learner=None, unit_path: str | None = None) -> int:
+    path = unit_path or (learner.unit.path if learner else "")
+    return policy_for_unit_path(path).training_year_of(timezone.localdate())

@@ -23,4 +23,9 @@ urlpatterns = [
         views.roster_import_status,
         name="roster_import_status",
     ),
+    # training record: lesson progress endpoints
+    # training record: my training and transcript
+    # training record: assignments, adjustments and policies
+    # training record: offline classes
+    # training record: certificates
 ]

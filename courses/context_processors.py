@@ -25,4 +25,12 @@ def roles(request):
         "can_import_roster": SimpleLazyObject(
             lambda: user_has_capability(user=user, capability=Capability.IMPORT_ROSTER)
         ),
+        # From the cache (forgotten whenever a notification arrives or is read).
+        "unread_notifications": SimpleLazyObject(lambda: _unread(user.pk)),
     }
+
+
+def _unread(user_pk) -> int:
+    from courses.services.records.notifications import unread_count
+
+    return unread_count(user_id=user_pk)

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from courses.assignment_views import learner_record_context
 from courses.forms import PeopleFilterForm, RosterUploadForm
 from courses.models import LearnerProfile, OrgUnit, RosterImport
 from courses.selectors.scope import Capability, unit_is_in_scope, user_has_capability
@@ -141,6 +142,8 @@ def learner_detail(request, id_number: str):
             "memberships": learner.memberships.select_related("unit").order_by(
                 "-started_on", "-id"
             ),
+            # This year's hour ledger, mandatory courses and the adjustment form.
+            **learner_record_context(user=request.user, learner=learner),
         },
     )
 

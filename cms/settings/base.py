@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -263,6 +264,29 @@ CELERY_BEAT_SCHEDULE = {
     "courses-records-refresh": {
         "task": "courses.records_refresh",
         "schedule": 30.0,
+    },
+    # Certificates for courses completed since the last run.
+    "courses-certificates-issue-due": {
+        "task": "courses.certificates_issue_due",
+        "schedule": 300.0,
+    },
+    "courses-exam-results-release": {
+        "task": "courses.exam_results_release",
+        "schedule": 300.0,
+    },
+    # Reminders every morning; the overdue digest to unit leaders on Mondays.
+    "courses-reminders-send": {
+        "task": "courses.reminders_send",
+        "schedule": crontab(hour=8, minute=0),
+    },
+    "courses-overdue-digest-send": {
+        "task": "courses.overdue_digest_send",
+        "schedule": crontab(hour=8, minute=30, day_of_week="mon"),
+    },
+    # Pending e-mail, in batches (notifications also trigger it on commit).
+    "courses-notifications-email": {
+        "task": "courses.notifications_email",
+        "schedule": 300.0,
     },
 }
 

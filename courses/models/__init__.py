@@ -1,5 +1,8 @@
+from .certificates import Certificate, CertificateKind, CertificateStatus, PdfStatus
+from .classes import ClassDay, ClassEnrolment, EnrolmentStatus, OfflineClass
 from .learners import LearnerProfile, UnitMembership, User
 from .lesson_import import LessonImport
+from .notifications import Notification, NotificationKind
 from .organisation import OrgUnit, Position, UnitKind
 from .pages import (
     ChapterPage,
@@ -28,6 +31,14 @@ from .roles import Role, RoleAssignment
 from .roster import RosterImport
 
 __all__ = [
+    "ClassDay",
+    "ClassEnrolment",
+    "EnrolmentStatus",
+    "OfflineClass",
+    "Certificate",
+    "CertificateKind",
+    "CertificateStatus",
+    "PdfStatus",
     "Assignment",
     "CourseProgress",
     "CreditReason",
@@ -45,6 +56,8 @@ __all__ = [
     "CoursePage",
     "LessonPage",
     "LessonTopic",
+    "Notification",
+    "NotificationKind",
     "Programme",
     "ResourceBankPage",
     "LearnerProfile",

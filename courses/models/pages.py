@@ -215,6 +215,9 @@ class CoursePage(CachedRenderMixin, SegmentedSearchMixin, Page):
         context["loose_lessons"] = by_parent.get(self.path, [])
         context["total_class_hours"] = sum((x.class_hours for x in lessons), Decimal(0))
         context["lesson_count"] = len(lessons)
+        from courses.selectors.records import course_reader_state
+
+        context["reader"] = course_reader_state(user=request.user, course=self)
         return context
 
 

@@ -93,3 +93,48 @@ def learner_credits(
 
 def learner_hours_total(*, learner: LearnerProfile, training_year: int) -> Decimal:
     return learner_year_summary(learner=learner, training_year=training_year).hours
+
+
+@dataclass
+class CourseReaderState:
+    """What one reader sees of their own progress on a course page."""
+
+    progress: CourseProgress | None
+    completed_lesson_ids: set[int]
+    prerequisites_missing: list
+
+
+def course_reader_state(*, user, course) -> CourseReaderState | None:
+    """The reader's progress on `course` and which prerequisites they still lack;
+    None for a visitor without a training record."""
+    if not user.is_authenticated:
+        return None
+    learner = LearnerProfile.objects.filter(user=user).only("id").first()
+    if learner is None:
+        return None
+    from courses.models import LessonProgress
+    from courses.services.records.aggregate import learner_records_current
+
+    learner_records_current(learner_id=learner.pk)
+    prerequisites = list(course.prerequisites.live())
+    finished = set(
+        CourseProgress.objects.filter(
+            learner=learner,
+            course_id_ref__in=[course.pk] + [p.pk for p in prerequisites],
+            completed_at__isnull=False,
+        ).values_list("course_id_ref", flat=True)
+    )
+    lesson_ids = list(course.lessons().values_list("id", flat=True))
+    return CourseReaderState(
+        progress=CourseProgress.objects.filter(
+            learner=learner, course_id_ref=course.pk
+        ).first(),
+        completed_lesson_ids=set(
+            LessonProgress.objects.filter(
+                learner=learner,
+                lesson_id_ref__in=lesson_ids,
+                completed_at__isnull=False,
+            ).values_list("lesson_id_ref", flat=True)
+        ),
+        prerequisites_missing=[p for p in prerequisites if p.pk not in finished],
+    )

@@ -53,6 +53,9 @@ def learner_create(
         roster_import=roster_import,
         recorded_by=recorded_by,
     )
+    from courses.services.records.facts import stale_mark
+
+    stale_mark(learner_ids=[profile.pk])
     return profile
 
 
@@ -90,4 +93,8 @@ def learner_move(
     )
     learner.unit = unit
     learner.save(update_fields=["unit", "updated_at"])
+    # Assignments reaching the new unit become theirs: refresh their record.
+    from courses.services.records.facts import stale_mark
+
+    stale_mark(learner_ids=[learner.pk])
     return membership

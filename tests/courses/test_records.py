@@ -39,7 +39,7 @@ from courses.services.records.lessons import (
 from courses.services.records.manual import hours_adjust
 from tests.courses.test_course_pages import book_dir, load, site  # noqa: F401
 
-NOW = timezone.now().replace(microsecond=0)
+NOW = timezone.now().replace(second=0, microsecond=0)
 
 
 @pytest.fixture
@@ -284,3 +284,63 @@ def test_dashboard_read_brings_the_learner_up_to_date(learner, lessons):
     beats(learner, lessons[0], 25)
     learner_records_current(learner_id=learner.pk)
     assert CourseProgress.objects.get(learner=learner).completed_lessons == 1
+
+
+def test_course_page_shows_the_readers_progress_and_missing_prerequisites(
+    client,
+    learner,
+    lessons,
+    course,
+    site,  # noqa: F811
+):
+    from courses.models import CoursePage
+
+    before = CoursePage(title="先修：禁毒法基础", slug="before")
+    site["catalogue"].add_child(instance=before)
+    course.prerequisites.add(before)
+    course.save_revision().publish()
+    beats(learner, lessons[0], 25)
+    lesson_complete_record(learner=ref(learner), lesson=lesson_ref(lessons[0]))
+    client.force_login(learner.user)
+    html = client.get(course.url).content.decode()
+    assert "已完成 1 / 2 课" in html
+    assert "请先完成先修课程" in html and "先修：禁毒法基础" in html
+    client.logout()
+    assert "我的进度" not in client.get(course.url).content.decode()
+
+
+def test_a_course_is_finished_only_after_its_prerequisites(
+    learner,
+    lessons,
+    course,
+    site,  # noqa: F811
+):
+    from courses.models import CoursePage
+
+    before = CoursePage(title="先修：禁毒法基础", slug="before")
+    site["catalogue"].add_child(instance=before)
+    intro = LessonPage(
+        title="禁毒法概述",
+        slug="intro",
+        minutes=10,
+        completion_rule=CompletionRule.OPENED,
+    )
+    before.add_child(instance=intro)
+    course.prerequisites.add(before)
+    course.save_revision().publish()
+    for lesson in lessons:
+        beats(learner, lesson, 25)
+        lesson_complete_record(learner=ref(learner), lesson=lesson_ref(lesson))
+    records_refresh_stale()
+    main = CourseProgress.objects.get(learner=learner, course_id_ref=course.pk)
+    assert main.completed_lessons == 2 and main.completed_at is None
+
+    lesson_opened_record(
+        learner=ref(learner), lesson=lesson_ref(intro), now=NOW + timedelta(days=1)
+    )
+    records_refresh_stale()
+    main = CourseProgress.objects.get(learner=learner, course_id_ref=course.pk)
+    assert main.completed_at == NOW + timedelta(days=1)
+    incremental = _snapshot()
+    records_rebuild()
+    assert _snapshot() == incremental

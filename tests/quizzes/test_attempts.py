@@ -404,7 +404,11 @@ def test_submitting_marks_and_announces_on_commit(
             attempt_submit(attempt=attempt, user=learner, now=now)
             attempt_submit(attempt=attempt, user=learner, now=now)
         assert received == [attempt.pk]
-        assert len(callbacks) == 1
+        # One announcement for two submits (receivers may queue work of their own).
+        announcements = [
+            c for c in callbacks if "announce_marked" in getattr(c, "__qualname__", "")
+        ]
+        assert len(announcements) == 1
     finally:
         attempt_marked.disconnect(receiver)
 

@@ -11,13 +11,15 @@ from courses.demo import (
     demo_content_load,
     demo_people_load,
 )
+from courses.demo_records import demo_records_load
+from courses.demo_training import demo_certificates_load, demo_classes_load
 from courses.resource_bank import resource_bank_demo_load
 from quizzes.demo import demo_quizzes_load
 
 
 class Command(BaseCommand):
     help = (
-        "载入演示数据：组织机构、人员、演示账号、首页、课程、教材、题库和测验"
+        "载入演示数据：组织机构、人员、演示账号、首页、课程、教材、题库、测验和培训档案"
         "（可重复运行）。"
     )
 
@@ -38,6 +40,11 @@ class Command(BaseCommand):
         content = demo_content_load(home=home)
         bank = resource_bank_demo_load(bank=content["bank"])
         quizzes = self._quizzes_load(verbosity=options["verbosity"])
+        # The training record comes last: it needs the people, the courses and
+        # the quiz results. Offline classes and certificates follow it.
+        records = demo_records_load()
+        classes = demo_classes_load()
+        certificates = demo_certificates_load()
         if options["verbosity"] >= 1:
             self.stdout.write(self.style.SUCCESS("演示数据已就绪。"))
             self.stdout.write("  " + "，".join(f"{k}={v}" for k, v in summary.items()))
@@ -54,6 +61,19 @@ class Command(BaseCommand):
                 f"  演示测验：新建 {len(quizzes.quizzes_created)}，"
                 f"更新 {len(quizzes.quizzes_updated)}；"
                 f"演示答卷：新建 {quizzes.attempts_created}"
+            )
+            self.stdout.write(
+                f"  培训档案：新建必修布置 {records['assignments_created']}，"
+                f"学习课程 {records['lessons_read']} 次"
+                f"（完成 {records['lessons_finished']}），"
+                f"学习记录 {records['facts_created']} 条，"
+                f"学时记录 {records['credits_created']} 条，"
+                f"汇总 {records['learners_refreshed']} 人"
+            )
+            self.stdout.write(
+                f"  培训班：新建 {classes['classes_created']}，"
+                f"出勤记录 {classes['attendance']} 人次；"
+                f"结业证书：新发 {certificates}"
             )
             self.stdout.write(f"  演示账号（密码均为 {DEMO_PASSWORD}）：")
             for persona in PERSONAS:

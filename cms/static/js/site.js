@@ -25,15 +25,27 @@ document.querySelectorAll("[data-poll-url]").forEach((el) => {
   setTimeout(tick, 1000);
 });
 
-// A lesson video resumes where this browser left it. The training record will
-// keep the position on the server; until then the browser remembers it.
+// A lesson video resumes where this browser left it. On a lesson page with the
+// training record (records.js and its [data-lesson-progress] panel), the server
+// knows the position first: records.js seeks there itself, or sends
+// "records:resume-local" when the server knows none and this browser's memory
+// should decide.
 document.querySelectorAll("video[data-resume-key]").forEach((video) => {
   const key = "resume:" + location.pathname + ":" + video.dataset.resumeKey;
   let lastSaved = 0;
-  video.addEventListener("loadedmetadata", () => {
+  const resume = () => {
     const at = parseFloat(localStorage.getItem(key) || "0");
-    if (at > 5 && at < video.duration - 5) video.currentTime = at;
-  });
+    if (at > 5 && at < video.duration - 5 && video.currentTime < 1) video.currentTime = at;
+  };
+  const resumeWhenReady = () => {
+    if (video.readyState >= 1) resume();
+    else video.addEventListener("loadedmetadata", resume, { once: true });
+  };
+  if (document.querySelector("[data-lesson-progress]")) {
+    video.addEventListener("records:resume-local", resumeWhenReady, { once: true });
+  } else {
+    resumeWhenReady();
+  }
   video.addEventListener("timeupdate", () => {
     if (Math.abs(video.currentTime - lastSaved) < 5) return;
     lastSaved = video.currentTime;

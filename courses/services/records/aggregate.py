@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 
 from courses.cache import content_version
 from courses.models import (
@@ -51,6 +51,7 @@ def course_structure() -> dict[int, dict]:
                 "title": row["title"],
                 "required": [],
                 "final_quiz_code": row["final_quiz_code"] if needs_exam else "",
+                "prerequisites": [],
             }
             by_path[row["path"]] = row["id"]
         step = CoursePage.steplen
@@ -65,8 +66,52 @@ def course_structure() -> dict[int, dict]:
                 if course_id:
                     courses[course_id]["required"].append(row["id"])
                     break
+        through = CoursePage.prerequisites.through
+        for course_id, before_id in through.objects.values_list(
+            "from_coursepage_id", "to_coursepage_id"
+        ):
+            if course_id in courses:
+                courses[course_id]["prerequisites"].append(before_id)
         cache.set(key, courses, timeout=24 * 3600)
     return courses
+
+
+def _with_prerequisites(course_ids: set[int], courses: dict[int, dict]) -> set[int]:
+    """The courses and, transitively, the live courses they require first."""
+    todo, seen = list(course_ids), set()
+    while todo:
+        course_id = todo.pop()
+        if course_id in seen or course_id not in courses:
+            continue
+        seen.add(course_id)
+        todo.extend(courses[course_id]["prerequisites"])
+    return seen
+
+
+def _prerequisites_apply(rows: dict[int, CourseProgress], courses) -> None:
+    """A course is finished only once its prerequisites are: its completion
+    moves to the last of theirs, or is withheld while one is missing."""
+    resolved: dict[int, object] = {}
+
+    def finished_at(course_id: int, path: frozenset = frozenset()):
+        if course_id in resolved:
+            return resolved[course_id]
+        row = rows.get(course_id)
+        moment = row.completed_at if row else None
+        for before_id in courses.get(course_id, {}).get("prerequisites", []):
+            if moment is None:
+                break
+            if before_id in path or before_id not in courses:
+                continue  # a cycle, or a course no longer published: not a bar
+            before = finished_at(before_id, path | {course_id})
+            moment = None if before is None else max(moment, before)
+        resolved[course_id] = moment
+        if row is not None:
+            row.completed_at = moment
+        return moment
+
+    for course_id in list(rows):
+        finished_at(course_id)
 
 
 def assigned_course_ids(*, learner: LearnerProfile) -> set[int]:
@@ -75,21 +120,147 @@ def assigned_course_ids(*, learner: LearnerProfile) -> set[int]:
     return {a.course_id for a in learner_assignments(learner=learner) if a.course_id}
 
 
+def _assigned_courses_by_learner(learners: list[LearnerProfile]) -> dict[int, set]:
+    """`assigned_course_ids` for many learners from two queries: the rule of
+    `selectors.records.learner_assignments` (a live assignment to the learner's
+    unit or one above it, for everyone or for their position), applied here."""
+    assignments = list(
+        Assignment.objects.filter(
+            withdrawn_at__isnull=True, course_id__isnull=False
+        ).values_list("id", "course_id", "unit__path")
+    )
+    if not assignments:
+        return {learner.pk: set() for learner in learners}
+    positions: dict[int, set[int]] = defaultdict(set)
+    for assignment_id, position_id in Assignment.positions.through.objects.filter(
+        assignment_id__in=[a[0] for a in assignments]
+    ).values_list("assignment_id", "position_id"):
+        positions[assignment_id].add(position_id)
+    courses = {}
+    for learner in learners:
+        path = learner.unit.path
+        courses[learner.pk] = {
+            course_id
+            for assignment_id, course_id, unit_path in assignments
+            if path.startswith(unit_path)
+            and (
+                not positions[assignment_id]
+                or learner.position_id in positions[assignment_id]
+            )
+        }
+    return courses
+
+
+CREDIT_FIELDS = {
+    CreditReason.LESSON: "lesson_hours",
+    CreditReason.EXAM: "exam_hours",
+    CreditReason.OFFLINE: "offline_hours",
+    CreditReason.ADJUSTMENT: "adjustment_hours",
+}
+
+
 def learner_records_refresh(*, learner_id: int) -> set[tuple[int, int]]:
     """Recompute one learner's aggregates; returns the (unit, year) pairs touched."""
-    learner = LearnerProfile.objects.select_related("unit").get(pk=learner_id)
-    ref = LearnerRef.of(learner)
-    facts = list(
-        LearningFact.objects.filter(learner_id=learner_id).values(
-            "kind", "lesson_id", "occurred_at", "seconds", "value", "quiz_code"
-        )
+    if not LearnerProfile.objects.filter(pk=learner_id).exists():
+        raise LearnerProfile.DoesNotExist(learner_id)
+    return learners_records_refresh(learner_ids=[learner_id])
+
+
+def learners_records_refresh(*, learner_ids: list[int]) -> set[tuple[int, int]]:
+    """Recompute the aggregates of several learners at once, each exactly as if
+    alone: one read of their facts, one of their credits, and one transaction
+    writing their rows, whatever their number. Returns the (unit, year) pairs
+    touched. Learners that no longer exist are skipped."""
+    learners = list(
+        LearnerProfile.objects.select_related("unit").filter(pk__in=learner_ids)
     )
+    if not learners:
+        return set()
+    ids = [learner.pk for learner in learners]
+    facts_of: dict[int, list[dict]] = defaultdict(list)
+    for fact in LearningFact.objects.filter(learner_id__in=ids).values(
+        "learner_id",
+        "kind",
+        "lesson_id",
+        "occurred_at",
+        "seconds",
+        "value",
+        "quiz_code",
+    ):
+        facts_of[fact["learner_id"]].append(fact)
+    refs = lesson_refs(
+        {f["lesson_id"] for facts in facts_of.values() for f in facts if f["lesson_id"]}
+    )
+    courses = course_structure()
+    assigned = _assigned_courses_by_learner(learners)
+
+    lesson_rows, course_rows = [], []
+    for learner in learners:
+        facts = facts_of.get(learner.pk, [])
+        statuses, by_lesson, passed = _lesson_statuses(learner, facts, refs)
+        completed = {}
+        for lesson_id, status in statuses.items():
+            row = _lesson_progress_row(
+                learner.pk, lesson_id, status, by_lesson[lesson_id]
+            )
+            lesson_rows.append(row)
+            if row.completed_at is not None:
+                completed[lesson_id] = row.completed_at
+        touched_courses = {
+            refs[lid].course_id
+            for lid in by_lesson
+            if lid in refs and refs[lid].course_id
+        } | assigned[learner.pk]
+        learner_courses = {
+            course_id: _course_progress_row(
+                learner.pk, course_id, courses[course_id], completed, passed, facts
+            )
+            for course_id in sorted(_with_prerequisites(touched_courses, courses))
+        }
+        _prerequisites_apply(learner_courses, courses)
+        course_rows.extend(learner_courses.values())
+
+    with transaction.atomic():
+        # Read inside the transaction, after the completions above credited.
+        years: dict[tuple[int, int], LearnerYear] = {}
+        touched_units: set[tuple[int, int]] = set()
+        for row in (
+            HourCredit.objects.filter(learner_id__in=ids)
+            .values("learner_id", "training_year", "reason", "unit_id")
+            .annotate(hours=Sum("hours"), n=Count("id"))
+            .order_by()
+        ):
+            year = years.setdefault(
+                (row["learner_id"], row["training_year"]),
+                LearnerYear(
+                    learner_id=row["learner_id"], training_year=row["training_year"]
+                ),
+            )
+            touched_units.add((row["unit_id"], row["training_year"]))
+            year.hours += row["hours"]
+            field = CREDIT_FIELDS[row["reason"]]
+            setattr(year, field, getattr(year, field) + row["hours"])
+            if row["reason"] == CreditReason.LESSON:
+                year.lessons_completed += row["n"]
+            elif row["reason"] == CreditReason.EXAM:
+                year.exams_passed += row["n"]
+        LessonProgress.objects.filter(learner_id__in=ids).delete()
+        LessonProgress.objects.bulk_create(lesson_rows, batch_size=2000)
+        CourseProgress.objects.filter(learner_id__in=ids).delete()
+        CourseProgress.objects.bulk_create(course_rows, batch_size=2000)
+        LearnerYear.objects.filter(learner_id__in=ids).delete()
+        LearnerYear.objects.bulk_create(years.values(), batch_size=2000)
+    return touched_units
+
+
+def _lesson_statuses(learner: LearnerProfile, facts: list[dict], refs: dict):
+    """Where the learner stands on every lesson they have facts about."""
+    ref = LearnerRef.of(learner)
     passed = {f["quiz_code"] for f in facts if f["kind"] == FactKind.QUIZ_PASSED}
     by_lesson: dict[int, list[dict]] = defaultdict(list)
     for fact in facts:
         if fact["lesson_id"]:
             by_lesson[fact["lesson_id"]].append(fact)
-    refs = lesson_refs(by_lesson)
 
     # Lessons whose rule is met but which the browser never reported complete
     # (closed the tab at the right moment): complete them now, crediting once.
@@ -124,69 +295,7 @@ def learner_records_refresh(*, learner_id: int) -> set[tuple[int, int]]:
                 if f["kind"] == FactKind.LESSON_COMPLETED
             ]
             statuses[lesson_id] = None if not done else min(done)
-
-    with transaction.atomic():
-        LessonProgress.objects.filter(learner_id=learner_id).delete()
-        LessonProgress.objects.bulk_create(
-            [
-                _lesson_progress_row(
-                    learner_id, lesson_id, status, by_lesson[lesson_id]
-                )
-                for lesson_id, status in statuses.items()
-            ]
-        )
-        completed = {
-            row.lesson_id_ref: row.completed_at
-            for row in LessonProgress.objects.filter(
-                learner_id=learner_id, completed_at__isnull=False
-            )
-        }
-        courses = course_structure()
-        touched_courses = {
-            refs[lid].course_id
-            for lid in by_lesson
-            if lid in refs and refs[lid].course_id
-        } | assigned_course_ids(learner=learner)
-        CourseProgress.objects.filter(learner_id=learner_id).delete()
-        rows = []
-        for course_id in sorted(touched_courses):
-            course = courses.get(course_id)
-            if course is None:
-                continue
-            rows.append(
-                _course_progress_row(
-                    learner_id, course_id, course, completed, passed, facts
-                )
-            )
-        CourseProgress.objects.bulk_create(rows)
-
-        LearnerYear.objects.filter(learner_id=learner_id).delete()
-        years: dict[int, LearnerYear] = {}
-        touched_units: set[tuple[int, int]] = set()
-        for row in (
-            HourCredit.objects.filter(learner_id=learner_id)
-            .values("training_year", "reason", "unit_id")
-            .annotate(hours=Sum("hours"), n=Count("id"))
-        ):
-            year = years.setdefault(
-                row["training_year"],
-                LearnerYear(learner_id=learner_id, training_year=row["training_year"]),
-            )
-            touched_units.add((row["unit_id"], row["training_year"]))
-            year.hours += row["hours"]
-            field = {
-                CreditReason.LESSON: "lesson_hours",
-                CreditReason.EXAM: "exam_hours",
-                CreditReason.OFFLINE: "offline_hours",
-                CreditReason.ADJUSTMENT: "adjustment_hours",
-            }[row["reason"]]
-            setattr(year, field, getattr(year, field) + row["hours"])
-            if row["reason"] == CreditReason.LESSON:
-                year.lessons_completed += row["n"]
-            elif row["reason"] == CreditReason.EXAM:
-                year.exams_passed += row["n"]
-        LearnerYear.objects.bulk_create(years.values())
-    return touched_units
+    return statuses, by_lesson, passed
 
 
 def _lesson_progress_row(learner_id, lesson_id, status, lesson_facts) -> LessonProgress:
@@ -220,11 +329,15 @@ def _course_progress_row(learner_id, course_id, course, completed, passed, facts
     if len(done) == len(required) and exam_passed is not False:
         moments = list(done)
         if exam_code:
+            # The first pass: facts come in no particular order, and the batch
+            # and the rebuild must agree when the exam was passed twice.
             moments += [
-                f["occurred_at"]
-                for f in facts
-                if f["kind"] == FactKind.QUIZ_PASSED and f["quiz_code"] == exam_code
-            ][:1]
+                min(
+                    f["occurred_at"]
+                    for f in facts
+                    if f["kind"] == FactKind.QUIZ_PASSED and f["quiz_code"] == exam_code
+                )
+            ]
         completed_at = max(moments) if moments else None
     return CourseProgress(
         learner_id=learner_id,
@@ -237,26 +350,59 @@ def _course_progress_row(learner_id, course_id, course, completed, passed, facts
 
 
 def unit_years_refresh(pairs: Iterable[tuple[int, int]]) -> None:
-    for unit_id, year in sorted(set(pairs)):
-        totals = HourCredit.objects.filter(
-            unit_id=unit_id, training_year=year
-        ).aggregate(
+    """Recompute the (unit, training year) totals named, in three statements."""
+    pairs = set(pairs)
+    if not pairs:
+        return
+    totals = {
+        (row["unit_id"], row["training_year"]): row
+        for row in HourCredit.objects.filter(
+            unit_id__in={unit for unit, _ in pairs},
+            training_year__in={year for _, year in pairs},
+        )
+        .values("unit_id", "training_year")
+        .annotate(
             hours=Sum("hours"),
             credits=Count("id"),
             learners=Count("learner", distinct=True),
         )
-        if not totals["credits"]:
-            UnitYear.objects.filter(unit_id=unit_id, training_year=year).delete()
-            continue
-        UnitYear.objects.update_or_create(
+        .order_by()
+    }
+    rows = [
+        UnitYear(
             unit_id=unit_id,
             training_year=year,
-            defaults={
-                "hours": totals["hours"] or ZERO,
-                "credits": totals["credits"],
-                "learners_credited": totals["learners"],
-            },
+            hours=totals[unit_id, year]["hours"] or ZERO,
+            credits=totals[unit_id, year]["credits"],
+            learners_credited=totals[unit_id, year]["learners"],
         )
+        for unit_id, year in sorted(pairs)
+        if (unit_id, year) in totals and totals[unit_id, year]["credits"]
+    ]
+    gone = Q()
+    for unit_id, year in pairs - set(totals):
+        gone |= Q(unit_id=unit_id, training_year=year)
+    with transaction.atomic():
+        if gone:
+            UnitYear.objects.filter(gone).delete()
+        # An upsert: the batch and a dashboard's own refresh may meet here.
+        UnitYear.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["unit", "training_year"],
+            update_fields=["hours", "credits", "learners_credited"],
+            batch_size=1000,
+        )
+
+
+# Learners refreshed together: one read of their facts and one transaction each
+# chunk (a province learner has a few hundred facts).
+CHUNK = 250
+
+
+def _chunks(ids: list[int], size: int = CHUNK) -> Iterable[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
 
 
 def records_refresh_stale(*, limit: int = 500) -> int:
@@ -272,8 +418,8 @@ def records_refresh_stale(*, limit: int = 500) -> int:
     # marks the learner again and is picked up by the next batch.
     RecordStale.objects.filter(learner_id__in=ids).delete()
     touched: set[tuple[int, int]] = set()
-    for learner_id in ids:
-        touched |= learner_records_refresh(learner_id=learner_id)
+    for chunk in _chunks(ids):
+        touched |= learners_records_refresh(learner_ids=chunk)
     unit_years_refresh(touched)
     return len(ids)
 
@@ -293,14 +439,17 @@ def records_rebuild(*, progress: Callable[[int, int], None] | None = None) -> di
     )
     assigned = _learners_with_assignments()
     learner_ids = sorted(set(learner_ids) | assigned)
-    RecordStale.objects.filter(learner_id__in=learner_ids).delete()
+    for chunk in _chunks(learner_ids, 1000):
+        RecordStale.objects.filter(learner_id__in=chunk).delete()
     LessonProgress.objects.all().delete()
     CourseProgress.objects.all().delete()
     LearnerYear.objects.all().delete()
     UnitYear.objects.all().delete()
     touched: set[tuple[int, int]] = set()
-    for done, learner_id in enumerate(learner_ids, start=1):
-        touched |= learner_records_refresh(learner_id=learner_id)
+    done = 0
+    for chunk in _chunks(learner_ids):
+        touched |= learners_records_refresh(learner_ids=chunk)
+        done += len(chunk)
         if progress:
             progress(done, len(learner_ids))
     unit_years_refresh(touched)

@@ -5,16 +5,32 @@ The quiz engine knows nothing of learners' units or hours; it sends
 a fact, crediting a passed exam once per quiz, whatever the number of attempts.
 """
 
+from datetime import datetime, timedelta
 from decimal import Decimal
 
-from courses.models import CreditReason, FactKind, LearnerProfile
+from django.utils import timezone
+
+from courses.models import CreditReason, FactKind, LearnerProfile, LearningFact
 
 from .facts import LearnerRef, fact_credit_record
 from .policy import policy_for_unit_path
 
 
-def quiz_attempt_record(*, attempt) -> None:
-    if not attempt.passed:
+def result_released(*, attempt, now: datetime | None = None) -> bool:
+    """Whether the learner may know the result yet: an exam whose review policy
+    shows results only after it closes stays out of the record until then, or
+    the ledger would tell what the result page still hides."""
+    from quizzes.models.quizzes import ReviewPolicy
+
+    quiz = attempt.quiz
+    if quiz.review_policy != ReviewPolicy.AFTER_CLOSE:
+        return True
+    now = now or timezone.now()
+    return quiz.closes_at is not None and now >= quiz.closes_at
+
+
+def quiz_attempt_record(*, attempt, now: datetime | None = None) -> None:
+    if not attempt.passed or not result_released(attempt=attempt, now=now):
         return
     learner = (
         LearnerProfile.objects.select_related("unit")
@@ -44,4 +60,46 @@ def quiz_attempt_record(*, attempt) -> None:
 
 
 def attempt_marked_received(sender, attempt, **kwargs) -> None:
-    quiz_attempt_record(attempt=attempt)
+    from .notifications import result_notify
+
+    if result_released(attempt=attempt):
+        quiz_attempt_record(attempt=attempt)
+        result_notify(attempt=attempt)
+
+
+def exam_results_release(*, now: datetime | None = None, days: int = 30) -> int:
+    """Record and announce the results of exams that closed recently (Celery beat).
+
+    Idempotent: a passed attempt's fact is keyed by the attempt, the notice by
+    the attempt and its marking time.
+    """
+    from quizzes.models import Attempt
+    from quizzes.models.attempts import AttemptStatus
+    from quizzes.models.quizzes import ReviewPolicy
+
+    from .notifications import result_notify
+
+    now = now or timezone.now()
+    attempts = Attempt.objects.filter(
+        status=AttemptStatus.MARKED,
+        quiz__review_policy=ReviewPolicy.AFTER_CLOSE,
+        quiz__closes_at__lte=now,
+        quiz__closes_at__gte=now - timedelta(days=days),
+    ).select_related("quiz")
+    attempts = list(attempts)
+    learner_ids = LearnerProfile.objects.filter(
+        user_id__in={a.user_id for a in attempts if a.passed}
+    ).values_list("id", flat=True)
+    # By (learner, key): the unique index, never a scan of all facts.
+    recorded = set(
+        LearningFact.objects.filter(
+            learner_id__in=list(learner_ids),
+            key__in=[f"quiz:{a.token}" for a in attempts if a.passed],
+        ).values_list("key", flat=True)
+    )
+    released = 0
+    for attempt in attempts:
+        if attempt.passed and f"quiz:{attempt.token}" not in recorded:
+            quiz_attempt_record(attempt=attempt, now=now)
+        released += result_notify(attempt=attempt)
+    return released

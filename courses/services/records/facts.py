@@ -59,6 +59,34 @@ def fact_record(
     quiz_code: str = "",
     title: str = "",
 ) -> None:
+    # One commit for both statements (they are still two).
+    with transaction.atomic():
+        _fact_insert(
+            learner=learner,
+            kind=kind,
+            key=key,
+            occurred_at=occurred_at,
+            lesson_id=lesson_id,
+            seconds=seconds,
+            value=value,
+            quiz_code=quiz_code,
+            title=title,
+        )
+        stale_mark(learner_ids=[learner.id])
+
+
+def _fact_insert(
+    *,
+    learner: LearnerRef,
+    kind: str,
+    key: str,
+    occurred_at,
+    lesson_id,
+    seconds,
+    value,
+    quiz_code: str,
+    title: str,
+) -> None:
     LearningFact.objects.bulk_create(
         [
             LearningFact(
@@ -76,7 +104,6 @@ def fact_record(
         ],
         ignore_conflicts=True,
     )
-    stale_mark(learner_ids=[learner.id])
 
 
 def _get_or_create(model, *, learner_id: int, key: str, defaults: dict):

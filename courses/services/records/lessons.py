@@ -166,7 +166,9 @@ def lesson_video_record(
 ) -> None:
     if duration <= 0 or position < 0 or position > duration + VIDEO_SEGMENT_SECONDS:
         raise ValueError("position outside the video")
-    segment = position // VIDEO_SEGMENT_SECONDS
+    # The end of the video (position == duration, as "ended" reports it) lies in
+    # its last segment, not in one past it that would count as extra watching.
+    segment = min(position, duration - 1) // VIDEO_SEGMENT_SECONDS
     fact_record(
         learner=learner,
         kind=FactKind.VIDEO,

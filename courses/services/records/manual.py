@@ -105,6 +105,9 @@ def assignment_create(
     # Their course progress rows appear with the next batch (or at once on
     # their own dashboard).
     stale_mark(learner_ids=sorted(assigned_learner_ids(assignment=assignment)))
+    from courses.tasks import assignment_notify
+
+    transaction.on_commit(lambda: assignment_notify.delay(assignment.pk))
     return assignment
 
 
@@ -116,4 +119,8 @@ def assignment_withdraw(*, assignment: Assignment, by) -> Assignment:
         raise ValidationError(_("您无权撤销该布置。"))
     assignment.withdrawn_at = timezone.now()
     assignment.save(update_fields=["withdrawn_at"])
+    from courses.selectors.records import assigned_learner_ids
+
+    # Their course rows of this assignment go with the next batch.
+    stale_mark(learner_ids=sorted(assigned_learner_ids(assignment=assignment)))
     return assignment

@@ -6,9 +6,19 @@ from decimal import Decimal
 from uuid import uuid4
 
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from courses.models import HourRequirement, OrgUnit, TrainingPolicy
+from courses.models import (
+    HourRequirement,
+    OrgUnit,
+    Position,
+    Role,
+    TrainingPolicy,
+    UnitKind,
+)
 
 POLICY_VERSION_KEY = "records:policy-version"
 
@@ -87,3 +97,63 @@ def requirement_hours(*, learner) -> Decimal | None:
 def current_training_year(*, learner=None, unit_path: str | None = None) -> int:
     path = unit_path or (learner.unit.path if learner else "")
     return policy_for_unit_path(path).training_year_of(timezone.localdate())
+
+
+RULE_FIELDS = (
+    "year_starts_month",
+    "year_starts_day",
+    "exam_pass_hours",
+    "offline_day_hours",
+    "time_cap_ratio",
+)
+
+
+def policy_bureaus(user):
+    """The bureaus whose rules `user` may set: where they are bureau admin, or
+    every bureau for a superuser."""
+    if not user.is_authenticated or not user.is_active:
+        return OrgUnit.objects.none()
+    bureaus = OrgUnit.objects.filter(kind=UnitKind.BUREAU, depth=1)
+    if user.is_superuser:
+        return bureaus
+    return bureaus.filter(
+        role_assignments__user=user, role_assignments__role=Role.BUREAU_ADMIN
+    ).distinct()
+
+
+def user_can_edit_policy(user) -> bool:
+    return policy_bureaus(user).exists()
+
+
+@transaction.atomic
+def training_policy_save(
+    *,
+    bureau: OrgUnit,
+    rules: dict,
+    requirements: dict[Position, Decimal | None],
+    by,
+) -> TrainingPolicy:
+    """Set a bureau's rules and requirements; the policy is made on first save.
+    A requirement of None removes it."""
+    if not policy_bureaus(by).filter(pk=bureau.pk).exists():
+        raise ValidationError(_("只有戒毒管理局管理员可以设置学时规则。"))
+    policy, _created = TrainingPolicy.objects.get_or_create(bureau=bureau)
+    policy = TrainingPolicy.objects.select_for_update().get(pk=policy.pk)
+    for name in RULE_FIELDS:
+        setattr(policy, name, rules[name])
+    policy.full_clean()
+    policy.save()
+    existing = {r.position_id: r for r in policy.requirements.all()}
+    for position, hours in requirements.items():
+        row = existing.get(position.pk)
+        if hours is None:
+            if row is not None:
+                row.delete()
+            continue
+        if row is not None and row.hours == hours:
+            continue
+        row = row or HourRequirement(policy=policy, position=position)
+        row.hours = hours
+        row.full_clean()
+        row.save()
+    return policy

@@ -10,9 +10,11 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
+from courses.cache import user_version_bump
 from courses.models import LearnerProfile, OrgUnit, Position, RosterImport
 from courses.models.learners import MembershipSource, UnitMembership
 from courses.services.learners import learner_move
+from courses.services.records.facts import stale_mark
 from courses.services.roster.check import (
     _chunks,
     _Context,
@@ -129,6 +131,8 @@ def _people_create(
         ],
         batch_size=BULK_BATCH_SIZE,
     )
+    # Assignments already reach them: the records batch gives them their rows.
+    stale_mark(learner_ids=[profile.pk for profile in profiles])
 
 
 def _people_apply(
@@ -165,6 +169,9 @@ def _people_apply(
             LearnerProfile.objects.filter(pk=profile.pk).update(
                 **changes, updated_at=timezone.now()
             )
+            # A bulk update sends no signal: the header's name and the cached
+            # learner of the progress endpoints must not wait for the timeout.
+            user_version_bump(profile.user_id)
         moved = profile.unit_id != unit.pk
         if moved:
             learner_move(

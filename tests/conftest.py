@@ -33,6 +33,21 @@ def pytest_collection_modifyitems(config, items):
         items[:] = kept
 
 
+def database_restore_if_flushed() -> None:
+    """Put back what migrations left (permissions, role groups, positions) when
+    a transactional test before has flushed the database.
+
+    Function-scoped tests get this from `serialized_rollback`; a module-scoped
+    fixture runs before any of that, so it asks here.
+    """
+    from django.contrib.auth.models import Permission
+    from django.db import connection
+
+    contents = getattr(connection, "_test_serialized_contents", None)
+    if contents and not Permission.objects.exists():
+        connection.creation.deserialize_db_from_string(contents)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with an empty cache: rendered fragments, sessions and

@@ -139,7 +139,7 @@ AUTH_USER_MODEL = "courses.User"
 AUTHENTICATION_BACKENDS = [
     # Axes first: it refuses a locked-out user before any password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "courses.auth_backends.CachedModelBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [

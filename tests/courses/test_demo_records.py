@@ -36,10 +36,13 @@ from courses.services.records.facts import LearnerRef
 from courses.services.records.lessons import lesson_heartbeat_record, lesson_refs
 from courses.services.records.policy import requirement_hours
 from quizzes.demo import EXAM
+from tests.conftest import database_restore_if_flushed
 
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        database_restore_if_flushed()
     with django_db_blocker.unblock(), transaction.atomic():
         cache.clear()  # no lesson refs or versions left by another module
         call_command("load_demo", verbosity=0)

@@ -227,7 +227,8 @@ class Command(BaseCommand):
         return list(User.objects.filter(username__startswith=prefix).order_by("pk"))
 
     def sessions_make(self, users) -> list[str]:
-        backend = "django.contrib.auth.backends.ModelBackend"
+        # The site's model backend (the last one; the first is the lockout guard).
+        backend = settings.AUTHENTICATION_BACKENDS[-1]
         keys = []
         for user in users:
             store = SessionStore()

@@ -1,7 +1,6 @@
 """Reads of the training record: assignments, hours and progress of a learner."""
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.db.models import Q, QuerySet
 
@@ -10,7 +9,6 @@ from courses.models import (
     CourseProgress,
     HourCredit,
     LearnerProfile,
-    LearnerYear,
     OrgUnit,
 )
 
@@ -76,12 +74,6 @@ def learner_assignment_statuses(
     return [AssignmentStatus(a, progress.get(a.course_id)) for a in assignments]
 
 
-def learner_year_summary(*, learner: LearnerProfile, training_year: int) -> LearnerYear:
-    return LearnerYear.objects.filter(
-        learner=learner, training_year=training_year
-    ).first() or LearnerYear(learner=learner, training_year=training_year)
-
-
 def learner_credits(
     *, learner: LearnerProfile, training_year: int | None = None
 ) -> QuerySet[HourCredit]:
@@ -89,10 +81,6 @@ def learner_credits(
     if training_year is not None:
         qs = qs.filter(training_year=training_year)
     return qs.order_by("-credited_at", "-id")
-
-
-def learner_hours_total(*, learner: LearnerProfile, training_year: int) -> Decimal:
-    return learner_year_summary(learner=learner, training_year=training_year).hours
 
 
 @dataclass

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from courses.models import (
+    CoursePage,
     CourseProgress,
     CreditReason,
     FactKind,
@@ -45,13 +46,7 @@ NOW = timezone.now().replace(second=0, microsecond=0)
 @pytest.fixture
 def course(site, book_dir):  # noqa: F811
     load(site, book_dir)
-    return (
-        site["catalogue"]
-        .get_children()
-        .type(__import__("courses.models", fromlist=["CoursePage"]).CoursePage)
-        .specific()
-        .get(slug="book")
-    )
+    return CoursePage.objects.get(slug="book")
 
 
 @pytest.fixture
@@ -293,8 +288,6 @@ def test_course_page_shows_the_readers_progress_and_missing_prerequisites(
     course,
     site,  # noqa: F811
 ):
-    from courses.models import CoursePage
-
     before = CoursePage(title="先修：禁毒法基础", slug="before")
     site["catalogue"].add_child(instance=before)
     course.prerequisites.add(before)
@@ -315,8 +308,6 @@ def test_a_course_is_finished_only_after_its_prerequisites(
     course,
     site,  # noqa: F811
 ):
-    from courses.models import CoursePage
-
     before = CoursePage(title="先修：禁毒法基础", slug="before")
     site["catalogue"].add_child(instance=before)
     intro = LessonPage(

@@ -114,14 +114,8 @@ def _prerequisites_apply(rows: dict[int, CourseProgress], courses) -> None:
         finished_at(course_id)
 
 
-def assigned_course_ids(*, learner: LearnerProfile) -> set[int]:
-    from courses.selectors.records import learner_assignments
-
-    return {a.course_id for a in learner_assignments(learner=learner) if a.course_id}
-
-
 def _assigned_courses_by_learner(learners: list[LearnerProfile]) -> dict[int, set]:
-    """`assigned_course_ids` for many learners from two queries: the rule of
+    """The assigned course ids of many learners from two queries: the rule of
     `selectors.records.learner_assignments` (a live assignment to the learner's
     unit or one above it, for everyone or for their position), applied here."""
     assignments = list(

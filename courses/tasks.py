@@ -90,3 +90,12 @@ def exam_results_release() -> int:
     from courses.services.records.exams import exam_results_release as release
 
     return release()
+
+
+@shared_task(name="courses.assignments_fall_due")
+def assignments_fall_due() -> int:
+    """Learners whose assignments fell due yesterday are refreshed (their overdue
+    counts change); the batch does the rest."""
+    from courses.services.records.manual import assignments_fall_due_mark
+
+    return assignments_fall_due_mark()

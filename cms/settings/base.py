@@ -279,6 +279,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "courses.reminders_send",
         "schedule": crontab(hour=8, minute=0),
     },
+    "courses-assignments-fall-due": {
+        "task": "courses.assignments_fall_due",
+        "schedule": crontab(hour=0, minute=10),
+    },
     "courses-overdue-digest-send": {
         "task": "courses.overdue_digest_send",
         "schedule": crontab(hour=8, minute=30, day_of_week="mon"),

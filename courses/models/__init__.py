@@ -25,6 +25,7 @@ from .records import (
     LessonProgress,
     RecordStale,
     TrainingPolicy,
+    UnitMonth,
     UnitYear,
 )
 from .roles import Role, RoleAssignment
@@ -50,6 +51,7 @@ __all__ = [
     "LessonProgress",
     "RecordStale",
     "TrainingPolicy",
+    "UnitMonth",
     "UnitYear",
     "ChapterPage",
     "CourseIndexPage",

@@ -366,8 +366,17 @@ class CourseProgress(models.Model):
 
 
 class LearnerYear(models.Model):
+    """One learner's training year, as reports read it.
+
+    Every learner refreshed gets a row for the current training year, credits or
+    not, so a report counts people who have not earned an hour yet. The
+    mandatory figures count the year's live assignments reaching the learner;
+    the exam figures count exam-mode quizzes whose result is released, each
+    exam once (its best attempt).
+    """
+
     learner = models.ForeignKey(
-        LearnerProfile, on_delete=models.CASCADE, related_name="+"
+        LearnerProfile, on_delete=models.CASCADE, related_name="years"
     )
     training_year = models.PositiveSmallIntegerField()
     hours = models.DecimalField(max_digits=7, decimal_places=1, default=0)
@@ -376,7 +385,17 @@ class LearnerYear(models.Model):
     offline_hours = models.DecimalField(max_digits=7, decimal_places=1, default=0)
     adjustment_hours = models.DecimalField(max_digits=7, decimal_places=1, default=0)
     lessons_completed = models.PositiveIntegerField(default=0)
+    # The position's yearly requirement when last refreshed (None: none is set).
+    required_hours = models.DecimalField(
+        max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    mandatory_assigned = models.PositiveIntegerField(default=0)
+    mandatory_completed = models.PositiveIntegerField(default=0)
+    mandatory_overdue = models.PositiveIntegerField(default=0)
+    exams_taken = models.PositiveIntegerField(default=0)
     exams_passed = models.PositiveIntegerField(default=0)
+    # The sum over exams taken of the best percent: average = sum / taken.
+    exam_percent_sum = models.DecimalField(max_digits=8, decimal_places=2, default=0)
 
     class Meta:
         verbose_name = _("学员年度学时")
@@ -412,3 +431,27 @@ class UnitYear(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} · {self.training_year}"
+
+
+class UnitMonth(models.Model):
+    """Hours credited in one calendar month while learners belonged to the unit
+    itself (the monthly trend; a subtree adds these rows up)."""
+
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    training_year = models.PositiveSmallIntegerField()
+    month = models.DateField()  # the first day of the month
+    hours = models.DecimalField(max_digits=10, decimal_places=1, default=0)
+    credits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("单位月度学时")
+        verbose_name_plural = _("单位月度学时")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "training_year", "month"],
+                name="one_summary_per_unit_month",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} · {self.month:%Y-%m}"

@@ -24,6 +24,7 @@ from courses.models import (
     LearningFact,
     LessonProgress,
     RecordStale,
+    UnitMonth,
     UnitYear,
 )
 from courses.services.records.aggregate import records_rebuild, records_refresh_stale
@@ -57,13 +58,24 @@ SNAPSHOT_TABLES = {
             "offline_hours",
             "adjustment_hours",
             "lessons_completed",
+            "required_hours",
+            "mandatory_assigned",
+            "mandatory_completed",
+            "mandatory_overdue",
+            "exams_taken",
             "exams_passed",
+            "exam_percent_sum",
         ),
     ),
     "UnitYear": (
         UnitYear,
         ("unit_id", "training_year"),
         ("hours", "learners_credited", "credits"),
+    ),
+    "UnitMonth": (
+        UnitMonth,
+        ("unit_id", "training_year", "month"),
+        ("hours", "credits"),
     ),
 }
 

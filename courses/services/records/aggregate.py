@@ -11,6 +11,8 @@ from decimal import Decimal
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
 from courses.cache import content_version
 from courses.models import (
@@ -25,12 +27,14 @@ from courses.models import (
     LessonPage,
     LessonProgress,
     RecordStale,
+    UnitMonth,
     UnitYear,
 )
 from courses.models.pages import CourseCompletionRule, CoursePage
 
 from .facts import LearnerRef
 from .lessons import lesson_complete_record, lesson_refs, lesson_status_from_facts
+from .policy import policy_for_learner, requirement_hours_of
 
 ZERO = Decimal("0")
 
@@ -114,35 +118,132 @@ def _prerequisites_apply(rows: dict[int, CourseProgress], courses) -> None:
         finished_at(course_id)
 
 
-def _assigned_courses_by_learner(learners: list[LearnerProfile]) -> dict[int, set]:
-    """The assigned course ids of many learners from two queries: the rule of
-    `selectors.records.learner_assignments` (a live assignment to the learner's
-    unit or one above it, for everyone or for their position), applied here."""
+def _assignments_by_learner(learners: list[LearnerProfile]) -> dict[int, list]:
+    """The live assignments of many learners from two queries, as (course id,
+    training year, due date): the rule of `selectors.records.learner_assignments`
+    (an assignment to the learner's unit or one above it, for everyone or for
+    their position), applied here."""
     assignments = list(
         Assignment.objects.filter(
             withdrawn_at__isnull=True, course_id__isnull=False
-        ).values_list("id", "course_id", "unit__path")
+        ).values_list("id", "course_id", "unit__path", "training_year", "due_on")
     )
     if not assignments:
-        return {learner.pk: set() for learner in learners}
+        return {learner.pk: [] for learner in learners}
     positions: dict[int, set[int]] = defaultdict(set)
     for assignment_id, position_id in Assignment.positions.through.objects.filter(
         assignment_id__in=[a[0] for a in assignments]
     ).values_list("assignment_id", "position_id"):
         positions[assignment_id].add(position_id)
-    courses = {}
+    found = {}
     for learner in learners:
         path = learner.unit.path
-        courses[learner.pk] = {
-            course_id
-            for assignment_id, course_id, unit_path in assignments
+        found[learner.pk] = [
+            (course_id, year, due_on)
+            for assignment_id, course_id, unit_path, year, due_on in assignments
             if path.startswith(unit_path)
             and (
                 not positions[assignment_id]
                 or learner.position_id in positions[assignment_id]
             )
-        }
-    return courses
+        ]
+    return found
+
+
+def _exam_results_by_learner(learners: list[LearnerProfile]) -> dict[int, dict]:
+    """Each learner's released exam results by training year, one query:
+    {learner: {year: {quiz: (best percent, passed)}}}. The year is the one the
+    attempt was marked in; a quiz counts once, by its best attempt."""
+    from quizzes.models import Attempt, QuizMode
+    from quizzes.models.attempts import AttemptStatus
+
+    from .exams import result_released
+
+    by_user = {learner.user_id: learner for learner in learners}
+    results: dict[int, dict] = defaultdict(lambda: defaultdict(dict))
+    now = timezone.now()
+    for attempt in (
+        Attempt.objects.filter(
+            user_id__in=list(by_user),
+            status=AttemptStatus.MARKED,
+            quiz__mode=QuizMode.EXAM,
+        )
+        .select_related("quiz")
+        .only(
+            "user_id",
+            "percent",
+            "passed",
+            "marked_at",
+            "submitted_at",
+            "quiz__review_policy",
+            "quiz__closes_at",
+        )
+    ):
+        if not result_released(attempt=attempt, now=now):
+            continue
+        learner = by_user[attempt.user_id]
+        moment = attempt.marked_at or attempt.submitted_at
+        year = policy_for_learner(learner).training_year_of(moment)
+        percent = attempt.percent or ZERO
+        best = results[learner.pk][year].get(attempt.quiz_id)
+        if best is None or (percent, bool(attempt.passed)) > best:
+            results[learner.pk][year][attempt.quiz_id] = (
+                percent,
+                bool(attempt.passed),
+            )
+    return results
+
+
+def _years_complete(
+    learners: list[LearnerProfile],
+    years: dict[tuple[int, int], LearnerYear],
+    assignments: dict[int, list],
+    course_rows: list[CourseProgress],
+) -> None:
+    """Give every learner a row for the current training year, and fill each
+    row's requirement, mandatory and exam figures."""
+    today = timezone.localdate()
+    completed = {
+        (row.learner_id, row.course_id_ref)
+        for row in course_rows
+        if row.completed_at is not None
+    }
+    exams = _exam_results_by_learner(learners)
+    credited: dict[int, set[int]] = defaultdict(set)
+    for learner_id, year in years:
+        credited[learner_id].add(year)
+    for learner in learners:
+        policy = policy_for_learner(learner)
+        wanted = credited[learner.pk] | {policy.training_year_of(today)}
+        wanted |= {year for _c, year, _d in assignments[learner.pk]}
+        wanted |= set(exams.get(learner.pk, {}))
+        required = requirement_hours_of(policy, learner.position_id)
+        for year in wanted:
+            row = years.setdefault(
+                (learner.pk, year),
+                LearnerYear(learner_id=learner.pk, training_year=year),
+            )
+            row.required_hours = required
+            courses = {
+                course_id: due_on
+                for course_id, course_year, due_on in assignments[learner.pk]
+                if course_year == year
+            }
+            row.mandatory_assigned = len(courses)
+            row.mandatory_completed = sum(
+                1 for course_id in courses if (learner.pk, course_id) in completed
+            )
+            row.mandatory_overdue = sum(
+                1
+                for course_id, due_on in courses.items()
+                if due_on < today and (learner.pk, course_id) not in completed
+            )
+            results = exams.get(learner.pk, {}).get(year, {})
+            row.exams_taken = len(results)
+            row.exams_passed = sum(1 for _p, passed in results.values() if passed)
+            row.exam_percent_sum = sum(
+                (percent for percent, _passed in results.values()), ZERO
+            )
 
 
 CREDIT_FIELDS = {
@@ -186,7 +287,7 @@ def learners_records_refresh(*, learner_ids: list[int]) -> set[tuple[int, int]]:
         {f["lesson_id"] for facts in facts_of.values() for f in facts if f["lesson_id"]}
     )
     courses = course_structure()
-    assigned = _assigned_courses_by_learner(learners)
+    assignments = _assignments_by_learner(learners)
 
     lesson_rows, course_rows = [], []
     for learner in learners:
@@ -204,7 +305,7 @@ def learners_records_refresh(*, learner_ids: list[int]) -> set[tuple[int, int]]:
             refs[lid].course_id
             for lid in by_lesson
             if lid in refs and refs[lid].course_id
-        } | assigned[learner.pk]
+        } | {course_id for course_id, _y, _d in assignments[learner.pk]}
         learner_courses = {
             course_id: _course_progress_row(
                 learner.pk, course_id, courses[course_id], completed, passed, facts
@@ -236,8 +337,7 @@ def learners_records_refresh(*, learner_ids: list[int]) -> set[tuple[int, int]]:
             setattr(year, field, getattr(year, field) + row["hours"])
             if row["reason"] == CreditReason.LESSON:
                 year.lessons_completed += row["n"]
-            elif row["reason"] == CreditReason.EXAM:
-                year.exams_passed += row["n"]
+        _years_complete(learners, years, assignments, course_rows)
         LessonProgress.objects.filter(learner_id__in=ids).delete()
         LessonProgress.objects.bulk_create(lesson_rows, batch_size=2000)
         CourseProgress.objects.filter(learner_id__in=ids).delete()
@@ -387,6 +487,36 @@ def unit_years_refresh(pairs: Iterable[tuple[int, int]]) -> None:
             update_fields=["hours", "credits", "learners_credited"],
             batch_size=1000,
         )
+    unit_months_refresh(pairs)
+
+
+def unit_months_refresh(pairs: set[tuple[int, int]]) -> None:
+    """Recompute the monthly trend rows of the (unit, training year) pairs."""
+    units = {unit for unit, _ in pairs}
+    years = {year for _, year in pairs}
+    rows = [
+        UnitMonth(
+            unit_id=row["unit_id"],
+            training_year=row["training_year"],
+            month=timezone.localtime(row["month"]).date()
+            if hasattr(row["month"], "hour")
+            else row["month"],
+            hours=row["hours"] or ZERO,
+            credits=row["credits"],
+        )
+        for row in HourCredit.objects.filter(unit_id__in=units, training_year__in=years)
+        .annotate(month=TruncMonth("credited_at"))
+        .values("unit_id", "training_year", "month")
+        .annotate(hours=Sum("hours"), credits=Count("id"))
+        .order_by()
+        if (row["unit_id"], row["training_year"]) in pairs
+    ]
+    gone = Q()
+    for unit_id, year in pairs:
+        gone |= Q(unit_id=unit_id, training_year=year)
+    with transaction.atomic():
+        UnitMonth.objects.filter(gone).delete()
+        UnitMonth.objects.bulk_create(rows, batch_size=1000)
 
 
 # Learners refreshed together: one read of their facts and one transaction each
@@ -439,6 +569,7 @@ def records_rebuild(*, progress: Callable[[int, int], None] | None = None) -> di
     CourseProgress.objects.all().delete()
     LearnerYear.objects.all().delete()
     UnitYear.objects.all().delete()
+    UnitMonth.objects.all().delete()
     touched: set[tuple[int, int]] = set()
     done = 0
     for chunk in _chunks(learner_ids):

@@ -46,6 +46,7 @@ from courses.models import (
     OrgUnit,
     Position,
     RecordStale,
+    UnitMonth,
     UnitYear,
 )
 from courses.models.pages import CompletionRule, CourseCompletionRule, CoursePage
@@ -191,7 +192,14 @@ def bench_assignment_ensure(*, course: CoursePage, year: int) -> Assignment:
 
 # ----------------------------------------------------------------------- facts
 
-AGGREGATES = (LessonProgress, CourseProgress, LearnerYear, UnitYear, RecordStale)
+AGGREGATES = (
+    LessonProgress,
+    CourseProgress,
+    LearnerYear,
+    UnitYear,
+    UnitMonth,
+    RecordStale,
+)
 
 
 def bench_records_clear() -> None:

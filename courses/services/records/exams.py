@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from courses.models import CreditReason, FactKind, LearnerProfile, LearningFact
 
-from .facts import LearnerRef, fact_credit_record
+from .facts import LearnerRef, fact_credit_record, stale_mark
 from .policy import policy_for_unit_path
 
 
@@ -59,12 +59,24 @@ def quiz_attempt_record(*, attempt, now: datetime | None = None) -> None:
     )
 
 
+def _learners_stale_for_users(user_ids) -> None:
+    """Exam results, failed ones included, feed the learners' yearly figures."""
+    stale_mark(
+        learner_ids=list(
+            LearnerProfile.objects.filter(user_id__in=set(user_ids)).values_list(
+                "id", flat=True
+            )
+        )
+    )
+
+
 def attempt_marked_received(sender, attempt, **kwargs) -> None:
     from .notifications import result_notify
 
     if result_released(attempt=attempt):
         quiz_attempt_record(attempt=attempt)
         result_notify(attempt=attempt)
+        _learners_stale_for_users([attempt.user_id])
 
 
 def exam_results_release(*, now: datetime | None = None, days: int = 30) -> int:
@@ -102,4 +114,5 @@ def exam_results_release(*, now: datetime | None = None, days: int = 30) -> int:
         if attempt.passed and f"quiz:{attempt.token}" not in recorded:
             quiz_attempt_record(attempt=attempt, now=now)
         released += result_notify(attempt=attempt)
+    _learners_stale_for_users(a.user_id for a in attempts)
     return released

@@ -1,6 +1,6 @@
 """Writes by administrators: manual hour adjustments and course assignments."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from uuid import uuid4
 
@@ -124,3 +124,18 @@ def assignment_withdraw(*, assignment: Assignment, by) -> Assignment:
     # Their course rows of this assignment go with the next batch.
     stale_mark(learner_ids=sorted(assigned_learner_ids(assignment=assignment)))
     return assignment
+
+
+def assignments_fall_due_mark(*, today=None) -> int:
+    """Mark stale the learners of assignments that fell due yesterday, so their
+    overdue counts change the day after the due date (Celery beat, daily)."""
+    from courses.selectors.records import assigned_learner_ids
+
+    today = today or timezone.localdate()
+    learner_ids: set[int] = set()
+    for assignment in Assignment.objects.filter(
+        withdrawn_at__isnull=True, due_on=today - timedelta(days=1)
+    ).select_related("unit"):
+        learner_ids |= assigned_learner_ids(assignment=assignment)
+    stale_mark(learner_ids=sorted(learner_ids))
+    return len(learner_ids)

@@ -94,6 +94,24 @@ def requirement_hours(*, learner) -> Decimal | None:
     )
 
 
+def requirement_hours_of(policy: Policy, position_id: int) -> Decimal | None:
+    """The requirement of a position under a policy, from one cached read of the
+    bureau's requirements (the batch asks this for every learner)."""
+    if policy.bureau_id is None:
+        return None
+    version = cache.get(POLICY_VERSION_KEY) or "0"
+    key = f"records:requirements:{version}:{policy.bureau_id}"
+    table = cache.get(key)
+    if table is None:
+        table = dict(
+            HourRequirement.objects.filter(
+                policy__bureau_id=policy.bureau_id
+            ).values_list("position_id", "hours")
+        )
+        cache.set(key, table, timeout=3600)
+    return table.get(position_id)
+
+
 def current_training_year(*, learner=None, unit_path: str | None = None) -> int:
     path = unit_path or (learner.unit.path if learner else "")
     return policy_for_unit_path(path).training_year_of(timezone.localdate())
@@ -156,4 +174,14 @@ def training_policy_save(
         row.hours = hours
         row.full_clean()
         row.save()
+    # Requirements and the year boundary feed every learner's yearly figures.
+    from courses.models import LearnerProfile
+
+    from .facts import stale_mark
+
+    stale_mark(
+        learner_ids=LearnerProfile.objects.filter(
+            unit__path__startswith=bureau.path
+        ).values_list("id", flat=True)
+    )
     return policy

@@ -17,6 +17,8 @@ urlpatterns = [
     path("healthz", cms_views.healthz, name="healthz"),
     path("search/", cms_views.search, name="search"),
     path("quizzes/", include("quizzes.urls")),
+    path("reports/", include("reports.urls")),
+    path("api/", include("api.urls")),
     path("", include("courses.urls")),
 ]
 

@@ -22,6 +22,9 @@ def roles(request):
         "can_view_people": SimpleLazyObject(
             lambda: user_has_capability(user=user, capability=Capability.VIEW_PEOPLE)
         ),
+        "can_view_reports": SimpleLazyObject(
+            lambda: user_has_capability(user=user, capability=Capability.VIEW_REPORTS)
+        ),
         "can_import_roster": SimpleLazyObject(
             lambda: user_has_capability(user=user, capability=Capability.IMPORT_ROSTER)
         ),

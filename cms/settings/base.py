@@ -26,6 +26,8 @@ INSTALLED_APPS = [
     "cms",
     "courses",
     "quizzes",
+    "reports",
+    "api",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.embeds",

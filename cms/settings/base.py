@@ -281,6 +281,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "courses.reminders_send",
         "schedule": crontab(hour=8, minute=0),
     },
+    # Exports: fail jobs whose worker died, delete expired files.
+    "reports-exports-sweep": {"task": "reports.exports_sweep", "schedule": 600.0},
     "courses-assignments-fall-due": {
         "task": "courses.assignments_fall_due",
         "schedule": crontab(hour=0, minute=10),

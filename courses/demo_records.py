@@ -661,6 +661,13 @@ def demo_records_load(*, today: date | None = None) -> dict[str, int]:
     summary["exams_recorded"] = _exams_record(learners)
     summary["adjustments_created"] = int(_adjustment_ensure(users))
 
+    # Everyone's yearly row, as the roster import would have asked for: reports
+    # count the people who have not earned an hour yet too.
+    stale_mark(
+        learner_ids=LearnerProfile.objects.filter(years__isnull=True).values_list(
+            "id", flat=True
+        )
+    )
     while batch := records_refresh_stale():
         summary["learners_refreshed"] += batch
     after = _counts()

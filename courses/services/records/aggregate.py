@@ -558,11 +558,10 @@ def learner_records_current(*, learner_id: int) -> None:
 
 def records_rebuild(*, progress: Callable[[int, int], None] | None = None) -> dict:
     """Throw away every aggregate and recompute it from facts and credits."""
+    # Everyone: each learner has a row for the current training year, facts or not.
     learner_ids = list(
-        LearningFact.objects.order_by().values_list("learner_id", flat=True).distinct()
+        LearnerProfile.objects.order_by("pk").values_list("pk", flat=True)
     )
-    assigned = _learners_with_assignments()
-    learner_ids = sorted(set(learner_ids) | assigned)
     for chunk in _chunks(learner_ids, 1000):
         RecordStale.objects.filter(learner_id__in=chunk).delete()
     LessonProgress.objects.all().delete()
@@ -579,12 +578,3 @@ def records_rebuild(*, progress: Callable[[int, int], None] | None = None) -> di
             progress(done, len(learner_ids))
     unit_years_refresh(touched)
     return {"learners": len(learner_ids), "unit_years": len(touched)}
-
-
-def _learners_with_assignments() -> set[int]:
-    from courses.selectors.records import assigned_learner_ids
-
-    ids: set[int] = set()
-    for assignment in Assignment.objects.filter(withdrawn_at__isnull=True):
-        ids |= assigned_learner_ids(assignment=assignment)
-    return ids

@@ -30,10 +30,7 @@ from types import SimpleNamespace
 from django.db.models import (
     Count,
     Exists,
-    F,
     FloatField,
-    Max,
-    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -71,7 +68,7 @@ from quizzes.models import (
     Quiz,
     QuizMode,
 )
-from quizzes.selectors.statistics import _pearson
+from quizzes.selectors.statistics import item_sums, pearson
 
 # Quizzes whose figures compare units: the same paper for everyone. A daily
 # drill draws from each learner's own wrong-answer book, so it is left out.
@@ -489,25 +486,12 @@ def _unit_item_statistics(items: QuerySet[AttemptItem]) -> list[UnitItemStatisti
     """`quizzes.selectors.statistics.quiz_item_statistics`'s facility and
     discrimination over `items` only. Grouped by question and the snapshot's
     knowledge points; the sums add up across a question's versions."""
-    fraction = Cast("score", FloatField()) / Cast("points", FloatField())
-    rest = Cast(F("attempt__score") - F("score"), FloatField())
     sums = ("n", "answered", "correct", "sx", "sy", "sxx", "syy", "sxy")
     by_question: dict[int, dict] = {}
     for row in (
         items.annotate(points_of=KeyTransform("knowledge_points", "snapshot"))
         .values("question_id", "points_of")
-        .annotate(
-            n=Count("id"),
-            answered=Count("response"),
-            correct=Count("id", filter=Q(is_correct=True)),
-            max_points=Max("points"),
-            first_position=Min("position"),
-            sx=Sum(fraction),
-            sy=Sum(rest),
-            sxx=Sum(fraction * fraction),
-            syy=Sum(rest * rest),
-            sxy=Sum(fraction * rest),
-        )
+        .annotate(correct=Count("id", filter=Q(is_correct=True)), **item_sums())
         .order_by()
     ):
         seen = by_question.get(row["question_id"])
@@ -546,7 +530,7 @@ def _unit_item_statistics(items: QuerySet[AttemptItem]) -> list[UnitItemStatisti
                 correct=row["correct"],
                 points=row["max_points"],
                 facility=(row["sx"] / n) if n else None,
-                discrimination=_pearson(
+                discrimination=pearson(
                     n, row["sx"], row["sy"], row["sxx"], row["syy"], row["sxy"]
                 ),
             )

@@ -108,7 +108,7 @@ def _marked_items(quiz: Quiz):
     )
 
 
-def _pearson(n: int, sx: float, sy: float, sxx: float, syy: float, sxy: float):
+def pearson(n: int, sx: float, sy: float, sxx: float, syy: float, sxy: float):
     if n < 2:
         return None
     varx = n * sxx - sx * sx
@@ -214,6 +214,25 @@ def _letters():
     return (chr(ord("A") + i) for i in range(MAX_OPTIONS))
 
 
+def item_sums() -> dict:
+    """The per-question sums behind facility and discrimination, to annotate a
+    grouped query of attempt items (the report by unit groups them its own way):
+    each item's fraction of its points (x) against the rest of its paper (y)."""
+    fraction = Cast("score", FloatField()) / Cast("points", FloatField())
+    rest = Cast(F("attempt__score") - F("score"), FloatField())
+    return {
+        "n": Count("id"),
+        "answered": Count("response"),
+        "max_points": Max("points"),
+        "first_position": Min("position"),
+        "sx": Sum(fraction),
+        "sy": Sum(rest),
+        "sxx": Sum(fraction * fraction),
+        "syy": Sum(rest * rest),
+        "sxy": Sum(fraction * rest),
+    }
+
+
 def quiz_item_statistics(*, quiz: Quiz) -> list[ItemStatistics]:
     """Per question of `quiz`: attempts, facility, discrimination, option choices.
 
@@ -221,21 +240,9 @@ def quiz_item_statistics(*, quiz: Quiz) -> list[ItemStatistics]:
     first position in the papers, then id.
     """
     items = _marked_items(quiz)
-    fraction = Cast("score", FloatField()) / Cast("points", FloatField())
-    rest = Cast(F("attempt__score") - F("score"), FloatField())
     rows = (
         items.values("question_id")
-        .annotate(
-            n=Count("id"),
-            answered=Count("response"),
-            max_points=Max("points"),
-            first_position=Min("position"),
-            sx=Sum(fraction),
-            sy=Sum(rest),
-            sxx=Sum(fraction * fraction),
-            syy=Sum(rest * rest),
-            sxy=Sum(fraction * rest),
-        )
+        .annotate(**item_sums())
         .order_by("first_position", "question_id")
     )
     by_question = {row["question_id"]: row for row in rows}
@@ -260,7 +267,7 @@ def quiz_item_statistics(*, quiz: Quiz) -> list[ItemStatistics]:
                 points=row["max_points"],
                 mean_score=(row["sx"] / n) * float(row["max_points"]) if n else 0.0,
                 facility=(row["sx"] / n) if n else None,
-                discrimination=_pearson(
+                discrimination=pearson(
                     n, row["sx"], row["sy"], row["sxx"], row["syy"], row["sxy"]
                 ),
                 options=options.get(qid, []),

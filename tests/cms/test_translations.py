@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PO = ROOT / "cms" / "locale" / "en" / "LC_MESSAGES" / "django.po"
 MO = PO.with_suffix(".mo")
-SOURCES = [ROOT / "cms", ROOT / "courses", ROOT / "quizzes"]
+SOURCES = [ROOT / app for app in ("cms", "courses", "quizzes", "reports", "api")]
 PATTERNS = [
     re.compile(r"""\{%\s*trans(?:late)?\s+(["'])(.+?)\1"""),
     re.compile(r"""\b_\(\s*(["'])(.+?)\1\s*[,)]"""),

@@ -53,7 +53,7 @@ def bar_chart(items: list[tuple[str, float | None, str]], *, maximum: float = 10
 
 @dataclass
 class Column:
-    label: str
+    month: date
     value: Decimal
     x: float
     y: float
@@ -72,7 +72,7 @@ def month_columns(points: list[tuple[date, Decimal]]):
         height = float(value / top) * TREND_HEIGHT
         columns.append(
             Column(
-                label=f"{month.month}",
+                month=month,
                 value=value,
                 x=index * TREND_COLUMN + 6,
                 y=TREND_HEIGHT - height + 16,

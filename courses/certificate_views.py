@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from courses.models import Certificate, LearnerProfile, PdfStatus
+from courses.models import Certificate, PdfStatus
 from courses.models.certificates import certificate_code_normalise
 from courses.selectors.certificates import (
     certificate_by_code,
@@ -27,6 +27,7 @@ from courses.selectors.certificates import (
     certificates_in_scope,
     learner_certificates,
 )
+from courses.selectors.records import learner_of_user
 from courses.selectors.scope import Capability, user_has_capability
 from courses.services.records.aggregate import learner_records_current
 from courses.services.records.certificates import (
@@ -104,7 +105,7 @@ def certificate_verify(request, code: str):
 
 @login_required
 def my_certificates(request):
-    learner = LearnerProfile.objects.filter(user=request.user).first()
+    learner = learner_of_user(request.user)
     certificates = []
     if learner is not None:
         # A course finished a moment ago gets its certificate now, not at the

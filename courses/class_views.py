@@ -44,6 +44,7 @@ from courses.selectors.classes import (
     learner_classes,
     trainer_candidates,
 )
+from courses.selectors.records import learner_of_user
 from courses.selectors.scope import Capability, user_has_capability
 from courses.services.records.classes import (
     CODE_LOGIN_GRACE,
@@ -505,9 +506,7 @@ def class_checkin(request):
         return redirect_to_login(request.get_full_path())
 
     context = {"result": None, "error": None}
-    learner = (
-        LearnerProfile.objects.select_related("unit").filter(user=request.user).first()
-    )
+    learner = learner_of_user(request.user)
     if not (class_code and on and code):
         context["error"] = _("签到链接不完整，请扫描教员展示的二维码。")
     elif learner is None:
@@ -546,7 +545,7 @@ def _parse_instant(text: str) -> datetime | None:
 
 @login_required
 def my_classes(request):
-    learner = LearnerProfile.objects.filter(user=request.user).first()
+    learner = learner_of_user(request.user)
     rows = learner_classes(learner=learner, include_past=True) if learner else []
     today = timezone.localdate()
     return render(

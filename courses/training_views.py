@@ -29,7 +29,11 @@ from courses.models import (
 )
 from courses.selectors.certificates import learner_certificates
 from courses.selectors.classes import learner_classes
-from courses.selectors.records import learner_assignment_statuses, learner_credits
+from courses.selectors.records import (
+    learner_assignment_statuses,
+    learner_credits,
+    learner_of_user,
+)
 from courses.services.records.aggregate import (
     course_structure,
     learner_records_current,
@@ -66,14 +70,6 @@ class Ledger:
             (reason.value, reason.label, self.by_reason.get(reason.value, ZERO))
             for reason in CreditReason
         ]
-
-
-def _learner_for(user) -> LearnerProfile | None:
-    return (
-        LearnerProfile.objects.select_related("unit", "position")
-        .filter(user=user)
-        .first()
-    )
 
 
 def _year_choice(request, learner: LearnerProfile, current: int) -> tuple[int, list]:
@@ -220,7 +216,7 @@ def _upcoming_exams(learner: LearnerProfile) -> list[dict]:
 
 @login_required
 def my_training(request):
-    learner = _learner_for(request.user)
+    learner = learner_of_user(request.user)
     if learner is None:
         return render(request, "courses/training/my_training.html", {"learner": None})
     learner_records_current(learner_id=learner.pk)
@@ -268,7 +264,7 @@ def _completed_courses(learner: LearnerProfile, start: date, end: date) -> list[
 
 @login_required
 def transcript(request):
-    learner = _learner_for(request.user)
+    learner = learner_of_user(request.user)
     if learner is None:
         return render(request, "courses/training/transcript.html", {"learner": None})
     learner_records_current(learner_id=learner.pk)

@@ -18,6 +18,18 @@ def _ancestor_paths(path: str) -> list[str]:
     return [path[:end] for end in range(step, len(path) + 1, step)]
 
 
+def learner_of_user(user) -> LearnerProfile | None:
+    """The signed-in user's training record (None for staff without one), with
+    the unit and position every learner page shows."""
+    if not user.is_authenticated:
+        return None
+    return (
+        LearnerProfile.objects.select_related("unit", "position")
+        .filter(user_id=user.pk)
+        .first()
+    )
+
+
 def learner_assignments(
     *, learner: LearnerProfile, training_year: int | None = None
 ) -> QuerySet[Assignment]:
@@ -97,7 +109,7 @@ def course_reader_state(*, user, course) -> CourseReaderState | None:
     None for a visitor without a training record."""
     if not user.is_authenticated:
         return None
-    learner = LearnerProfile.objects.filter(user=user).only("id").first()
+    learner = learner_of_user(user)
     if learner is None:
         return None
     from courses.models import LessonProgress

@@ -227,7 +227,10 @@ def export_write(
     rows = _counted(rows, progress)
     if fmt == ExportJob.Format.XLSX:
         title_lines = [
-            (_("单位"), f"{unit.name}（{unit.code}）"),
+            (
+                _("单位"),
+                f"{unit.name}（{unit.code}）" if unit else _("管辖范围内全部单位"),
+            ),
             (_("报表"), kind_label(kind)),
             *filters_describe(filters),
             (

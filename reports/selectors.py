@@ -561,12 +561,23 @@ LEARNER_SORTS = {
 
 
 def unit_learners(
-    *, user, unit: OrgUnit, filters: ReportFilters, sort: str = "name", overdue=False
+    *,
+    user,
+    unit: OrgUnit | None,
+    filters: ReportFilters,
+    sort: str = "name",
+    overdue=False,
 ) -> QuerySet:
     """The unit's people with their figures for the year, as dicts (a query to
-    page through or stream)."""
-    report_scope_check(user, unit)
-    learners = _learners(unit, filters)
+    page through or stream). Without a unit: everyone in the user's scope."""
+    if unit is None:
+        learners = _filtered(
+            LearnerProfile.objects.within_scope_of(user, Capability.VIEW_REPORTS),
+            filters,
+        )
+    else:
+        report_scope_check(user, unit)
+        learners = _learners(unit, filters)
     hours = (
         F("period_hours")
         if filters.date_from or filters.date_to
@@ -699,10 +710,11 @@ REPORT_KINDS = ("rollup", "positions", "learners", "overdue")
 
 
 def report_table(
-    kind: str, *, user, unit: OrgUnit, filters: ReportFilters
+    kind: str, *, user, unit: OrgUnit | None, filters: ReportFilters
 ) -> tuple[list[str], Iterator[list]]:
     """A report as a header row and an iterator of value rows, for exports:
-    people are read in chunks, so memory does not grow with their number."""
+    people are read in chunks, so memory does not grow with their number.
+    People lists take `unit=None` for the user's whole scope."""
     if kind in ("rollup", "positions"):
         if kind == "rollup":
             total, rows = unit_rollup(user=user, unit=unit, filters=filters)

@@ -7,8 +7,9 @@
 Figures printed, medians (p50) and p95 over --repeat runs, in one run:
 1. one facility's roll-up (the largest of the first bureau), as a bureau
    administrator: `unit_rollup` and the whole screen through the test client,
-   against the bare SQL lower bound (an aggregate over the facility's credits
-   by the (unit, training year) index) and the ratio (goal ≤ 2×);
+   against the bare SQL lower bound (an index-only count of the facility's
+   facts, as the issue defines it; goal ≤ 2×) and, for comparison, an aggregate
+   of the facility's credits by the (unit, training year) index;
 2. the national roll-up, `facilities_rollup` as a superuser (goal ≤ 1 s), and
    a GROUP BY of the raw facts by facility for comparison;
 3. an XLSX export of learners at two sizes: time, and peak memory
@@ -180,6 +181,20 @@ class Command(BaseCommand):
                 cursor.execute(sql, [*ids, self.year])
                 cursor.fetchone()
 
+        # The issue's lower bound: an index-only aggregate over the facility's
+        # facts (the (learner, lesson, kind) index leads with the learner).
+        facts = connection.ops.quote_name(LearningFact._meta.db_table)
+        learners = connection.ops.quote_name(LearnerProfile._meta.db_table)
+        facts_sql = (
+            f"SELECT count(*) FROM {facts} WHERE learner_id IN "
+            f"(SELECT id FROM {learners} WHERE unit_id IN ({marks}))"
+        )
+
+        def bare_facts():
+            with connection.cursor() as cursor:
+                cursor.execute(facts_sql, ids)
+                cursor.fetchone()
+
         client = self.client(self.admin)
         self.out(
             f"\n1. facility roll-up: {facility.name} ({facility.code}, "
@@ -200,15 +215,24 @@ class Command(BaseCommand):
             timed(lambda: self.page_get(client, facility), self.repeat),
         )
         floor = self.line(
+            "bare SQL: count(*) of the facility's facts",
+            timed(bare_facts, self.repeat),
+            "   (index-only, learner first)",
+        )
+        credits_floor = self.line(
             "bare SQL: sum(hours), count(*) of credits",
             timed(bare, self.repeat),
             "   (index on unit, training year)",
         )
         self.out(
-            f"  {'ratio unit_rollup / bare SQL':<44}{selector / floor:8.1f}×"
-            "   (goal ≤ 2×)"
+            f"  {'ratio unit_rollup / bare SQL over facts':<44}"
+            f"{selector / floor:8.1f}×   (goal ≤ 2×)"
         )
-        self.out(f"  {'ratio screen / bare SQL':<44}{screen / floor:8.1f}×")
+        self.out(f"  {'ratio screen / bare SQL over facts':<44}{screen / floor:8.1f}×")
+        self.out(
+            f"  {'ratio unit_rollup / bare SQL over credits':<44}"
+            f"{selector / credits_floor:8.1f}×"
+        )
 
     def national_measure(self) -> None:
         self.out("\n2. national roll-up: every facility and community office")
@@ -258,10 +282,14 @@ class Command(BaseCommand):
             "\n3. XLSX export of learners (export_write, superuser): time and "
             "peak memory at two sizes"
         )
+        everyone = LearnerProfile.objects.count()
         with tempfile.TemporaryDirectory() as directory:
-            for path in (tenth, largest):
-                unit = OrgUnit.objects.get(path=path)
-                target = Path(directory) / f"{unit.code}.xlsx"
+            # A tenth, one bureau, and every learner in the country (no unit:
+            # the superuser's whole scope).
+            for path in (tenth, largest, None):
+                unit = OrgUnit.objects.get(path=path) if path else None
+                code = unit.code if unit else _("全部")
+                target = Path(directory) / f"{code}.xlsx"
                 rss = _maxrss_bytes()
                 started = time.perf_counter()
                 rows = self.export(unit, target)
@@ -273,17 +301,17 @@ class Command(BaseCommand):
                 tracemalloc.stop()
                 rate = rows / seconds if seconds else 0
                 self.out(
-                    f"  {unit.code:<14}{rows:>9,} learners {seconds:8.2f} s "
+                    f"  {code:<14}{rows:>9,} learners {seconds:8.2f} s "
                     f"({rate:,.0f}/s, {target.stat().st_size / 2**10:,.0f} KiB)   "
                     f"peak {peak / 2**20:6.1f} MiB (tracemalloc), "
                     f"max RSS +{grown / 2**20:.1f} MiB"
                 )
         self.out(
-            f"  {'150,000 learners at that rate':<44}"
-            f"{150_000 / rate if rate else 0:8.1f} s   (goal ≤ 60 s)"
+            f"  {'all ' + format(everyone, ',') + ' learners, measured above':<44}"
+            f"{seconds:8.1f} s   (goal ≤ 60 s for 150,000)"
         )
 
-    def export(self, unit: OrgUnit, target: Path) -> int:
+    def export(self, unit: OrgUnit | None, target: Path) -> int:
         with target.open("wb") as out:
             return export_write(
                 kind="learners",

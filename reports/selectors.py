@@ -347,10 +347,25 @@ def _course_reach(course_id: int, year: int) -> tuple[Q, Q]:
     return reach, late
 
 
+def _subtree(unit: OrgUnit) -> list[OrgUnit]:
+    """The unit and every unit below it, read once per unit object.
+
+    Reports filter people by this explicit list of unit ids rather than by a
+    path prefix: the planner then knows how few units (and people) it is about
+    and reads them by the unit index instead of scanning every learner."""
+    subtree = getattr(unit, "_report_subtree", None)
+    if subtree is None:
+        subtree = list(OrgUnit.objects.filter(path__startswith=unit.path))
+        unit._report_subtree = subtree
+    return subtree
+
+
 def _learners(unit: OrgUnit, filters: ReportFilters) -> QuerySet[LearnerProfile]:
     """The unit's people (its subtree) under the filters, each joined to their
     row for the training year (absent: no figures yet)."""
-    learners = LearnerProfile.objects.filter(unit__path__startswith=unit.path)
+    learners = LearnerProfile.objects.filter(
+        unit_id__in=[member.pk for member in _subtree(unit)]
+    )
     return _filtered(learners, filters)
 
 
@@ -461,9 +476,7 @@ def unit_rollup(
     people, if it has any), in two queries."""
     if not unit_is_in_scope(user=user, unit=unit, capability=Capability.VIEW_REPORTS):
         raise Http404
-    children = list(
-        OrgUnit.objects.filter(path__startswith=unit.path, depth=unit.depth + 1)
-    )
+    children = [member for member in _subtree(unit) if member.depth == unit.depth + 1]
     groups = _grouped(_learners(unit, filters), len(unit.path) + STEP, filters)
     rows = [_row(child, groups.get(child.path)) for child in children]
     if unit.path in groups:  # people placed in the unit itself
@@ -641,7 +654,10 @@ def monthly_trend(
     start, end = policy_for_unit_path(unit.path).year_bounds(filters.year)
     if filters.position_ids or filters.identities or filters.course_id:
         learners = _filtered(
-            LearnerProfile.objects.filter(unit__path__startswith=unit.path), filters
+            LearnerProfile.objects.filter(
+                unit_id__in=[member.pk for member in _subtree(unit)]
+            ),
+            filters,
         )
         found = {
             timezone.localtime(row["month"]).date()
@@ -658,7 +674,8 @@ def monthly_trend(
     else:
         found = dict(
             UnitMonth.objects.filter(
-                unit__path__startswith=unit.path, training_year=filters.year
+                unit_id__in=[member.pk for member in _subtree(unit)],
+                training_year=filters.year,
             )
             .values("month")
             .annotate(hours=Sum("hours"))

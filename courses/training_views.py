@@ -21,11 +21,9 @@ from wagtail.models import Page
 from courses.models import (
     CourseProgress,
     CreditReason,
-    FactKind,
     HourCredit,
     LearnerProfile,
     LearnerYear,
-    LearningFact,
 )
 from courses.selectors.certificates import learner_certificates
 from courses.selectors.classes import learner_classes
@@ -38,6 +36,7 @@ from courses.services.records.aggregate import (
     course_structure,
     learner_records_current,
 )
+from courses.services.records.lessons import passed_quiz_codes
 from courses.services.records.policy import (
     policy_for_learner,
     requirement_hours,
@@ -191,13 +190,7 @@ def _upcoming_exams(learner: LearnerProfile) -> list[dict]:
         )[:UPCOMING_EXAMS_SHOWN]
     )
     passed = (
-        set(
-            LearningFact.objects.filter(
-                learner=learner,
-                kind=FactKind.QUIZ_PASSED,
-                quiz_code__in=[q.slug for q in exams],
-            ).values_list("quiz_code", flat=True)
-        )
+        passed_quiz_codes(learner_id=learner.pk, codes=[q.slug for q in exams])
         if exams
         else set()
     )

@@ -800,7 +800,9 @@ class Generator:
         but that the browser never reported complete is completed here, as the
         batch would (a fact at the last moment seen, and its credit), so the
         record is final and the rebuild adds nothing."""
-        passed = {f["quiz_code"] for f in facts if f["kind"] == FactKind.QUIZ_PASSED}
+        # The generator never revokes a pass, so every pass stands.
+        passes = [f for f in facts if f["kind"] == FactKind.QUIZ_PASSED]
+        passed = {f["quiz_code"] for f in passes}
         by_lesson: dict[int, list[dict]] = defaultdict(list)
         for fact in facts:
             if fact["lesson_id"]:
@@ -847,7 +849,7 @@ class Generator:
                     }
                 )
             statuses[lesson_id] = status
-        return {"statuses": statuses, "by_lesson": by_lesson, "passed": passed}
+        return {"statuses": statuses, "by_lesson": by_lesson, "passes": passes}
 
     # ---- per chunk
 
@@ -906,8 +908,7 @@ class Generator:
                     course_id,
                     self.courses[course_id],
                     completed,
-                    state["passed"],
-                    facts,
+                    state["passes"],
                 )
                 for course_id in sorted(_with_prerequisites(touched, self.courses))
             }

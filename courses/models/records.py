@@ -30,6 +30,7 @@ class FactKind(models.TextChoices):
     VIDEO = "video", _("观看视频")
     LESSON_COMPLETED = "lesson_completed", _("完成课程")
     QUIZ_PASSED = "quiz_passed", _("通过测验")
+    QUIZ_REVOKED = "quiz_revoked", _("改判不合格")
     ATTENDANCE = "attendance", _("线下培训出勤")
     ADJUSTMENT = "adjustment", _("学时调整")
 
@@ -45,7 +46,8 @@ class LearningFact(models.Model):
     )
     kind = models.CharField(_("类型"), max_length=20, choices=FactKind.choices)
     # Unique per learner: "open:L12", "beat:L12:29384756", "video:L12:30",
-    # "done:L12", "quiz:<attempt token>", "attend:<session>:<day>", "adjust:<uuid>".
+    # "done:L12", "quiz:<attempt token>", "unpass:<attempt token>:<n>",
+    # "attend:<session>:<day>", "adjust:<uuid>".
     key = models.CharField(_("事件键"), max_length=100)
     lesson = models.ForeignKey(
         "courses.LessonPage",

@@ -32,6 +32,7 @@ from courses.models import (
 )
 from courses.models.pages import CourseCompletionRule, CoursePage
 
+from .exams import standing_passes
 from .facts import LearnerRef
 from .lessons import lesson_complete_record, lesson_refs, lesson_status_from_facts
 from .policy import policy_for_learner, requirement_hours_of
@@ -274,6 +275,8 @@ def learners_records_refresh(*, learner_ids: list[int]) -> set[tuple[int, int]]:
     ids = [learner.pk for learner in learners]
     facts_of: dict[int, list[dict]] = defaultdict(list)
     for fact in LearningFact.objects.filter(learner_id__in=ids).values(
+        "id",
+        "key",
         "learner_id",
         "kind",
         "lesson_id",
@@ -292,7 +295,7 @@ def learners_records_refresh(*, learner_ids: list[int]) -> set[tuple[int, int]]:
     lesson_rows, course_rows = [], []
     for learner in learners:
         facts = facts_of.get(learner.pk, [])
-        statuses, by_lesson, passed = _lesson_statuses(learner, facts, refs)
+        statuses, by_lesson, passes = _lesson_statuses(learner, facts, refs)
         completed = {}
         for lesson_id, status in statuses.items():
             row = _lesson_progress_row(
@@ -308,7 +311,7 @@ def learners_records_refresh(*, learner_ids: list[int]) -> set[tuple[int, int]]:
         } | {course_id for course_id, _y, _d in assignments[learner.pk]}
         learner_courses = {
             course_id: _course_progress_row(
-                learner.pk, course_id, courses[course_id], completed, passed, facts
+                learner.pk, course_id, courses[course_id], completed, passes
             )
             for course_id in sorted(_with_prerequisites(touched_courses, courses))
         }
@@ -350,7 +353,8 @@ def learners_records_refresh(*, learner_ids: list[int]) -> set[tuple[int, int]]:
 def _lesson_statuses(learner: LearnerProfile, facts: list[dict], refs: dict):
     """Where the learner stands on every lesson they have facts about."""
     ref = LearnerRef.of(learner)
-    passed = {f["quiz_code"] for f in facts if f["kind"] == FactKind.QUIZ_PASSED}
+    passes = standing_passes(facts)
+    passed = {f["quiz_code"] for f in passes}
     by_lesson: dict[int, list[dict]] = defaultdict(list)
     for fact in facts:
         if fact["lesson_id"]:
@@ -389,7 +393,7 @@ def _lesson_statuses(learner: LearnerProfile, facts: list[dict], refs: dict):
                 if f["kind"] == FactKind.LESSON_COMPLETED
             ]
             statuses[lesson_id] = None if not done else min(done)
-    return statuses, by_lesson, passed
+    return statuses, by_lesson, passes
 
 
 def _lesson_progress_row(learner_id, lesson_id, status, lesson_facts) -> LessonProgress:
@@ -414,24 +418,20 @@ def _lesson_progress_row(learner_id, lesson_id, status, lesson_facts) -> LessonP
     )
 
 
-def _course_progress_row(learner_id, course_id, course, completed, passed, facts):
+def _course_progress_row(learner_id, course_id, course, completed, passes):
+    """`passes`: the learner's standing quiz passes (a revoked one is not)."""
     required = course["required"]
     done = [completed[lid] for lid in required if lid in completed]
     exam_code = course["final_quiz_code"]
-    exam_passed = (exam_code in passed) if exam_code else None
+    exam_passes = [f["occurred_at"] for f in passes if f["quiz_code"] == exam_code]
+    exam_passed = bool(exam_passes) if exam_code else None
     completed_at = None
     if len(done) == len(required) and exam_passed is not False:
         moments = list(done)
         if exam_code:
             # The first pass: facts come in no particular order, and the batch
             # and the rebuild must agree when the exam was passed twice.
-            moments += [
-                min(
-                    f["occurred_at"]
-                    for f in facts
-                    if f["kind"] == FactKind.QUIZ_PASSED and f["quiz_code"] == exam_code
-                )
-            ]
+            moments.append(min(exam_passes))
         completed_at = max(moments) if moments else None
     return CourseProgress(
         learner_id=learner_id,

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Max, OuterRef, Sum
+from django.db.models import Exists, OuterRef, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -87,11 +87,16 @@ def _course_score(*, learner: LearnerProfile, course: CoursePage) -> Decimal | N
         or not course.final_quiz_code
     ):
         return None
-    return LearningFact.objects.filter(
-        learner=learner,
-        kind=FactKind.QUIZ_PASSED,
-        quiz_code=course.final_quiz_code,
-    ).aggregate(best=Max("value"))["best"]
+    from .exams import standing_passes
+
+    passes = standing_passes(
+        LearningFact.objects.filter(
+            learner=learner,
+            kind__in=[FactKind.QUIZ_PASSED, FactKind.QUIZ_REVOKED],
+            quiz_code=course.final_quiz_code,
+        ).values("id", "kind", "key", "value")
+    )
+    return max((f["value"] for f in passes if f["value"] is not None), default=None)
 
 
 def _course_completion(*, learner: LearnerProfile, course: CoursePage):

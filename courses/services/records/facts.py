@@ -164,21 +164,65 @@ def fact_credit_record(
     )
     credit = None
     if hours is not None:
-        policy = policy_for_unit_path(learner.unit_path)
-        credit, _ = _get_or_create(
-            HourCredit,
-            learner_id=learner.id,
+        credit = fact_credit_add(
+            learner=learner,
+            fact=fact,
             key=credit_key,
-            defaults={
-                "fact": fact,
-                "reason": credit_reason,
-                "hours": hours,
-                "training_year": policy.training_year_of(fact.occurred_at),
-                "unit_id": fact.unit_id,
-                "title": title[:255],
-                "credited_at": fact.occurred_at,
-            },
+            reason=credit_reason,
+            hours=hours,
+            title=title,
         )
     if mark_stale:
         stale_mark(learner_ids=[learner.id])
     return fact, credit, created
+
+
+def fact_credit_add(
+    *,
+    learner: LearnerRef,
+    fact: LearningFact,
+    key: str,
+    reason: str,
+    hours: Decimal,
+    title: str,
+) -> HourCredit:
+    """The ledger line for `key`, credited from `fact` unless the key was credited:
+    in the training year and unit of the fact."""
+    policy = policy_for_unit_path(learner.unit_path)
+    credit, _ = _get_or_create(
+        HourCredit,
+        learner_id=learner.id,
+        key=key,
+        defaults={
+            "fact": fact,
+            "reason": reason,
+            "hours": hours,
+            "training_year": policy.training_year_of(fact.occurred_at),
+            "unit_id": fact.unit_id,
+            "title": title[:255],
+            "credited_at": fact.occurred_at,
+        },
+    )
+    return credit
+
+
+def fact_credit_reverse(*, credit: HourCredit, fact: LearningFact) -> HourCredit:
+    """A ledger line that cancels `credit`, sourced from `fact` (why it was taken
+    back). It lands in the cancelled line's training year and unit, so last
+    year's total is corrected rather than this year's; once per credit."""
+    reversal, _ = _get_or_create(
+        HourCredit,
+        learner_id=credit.learner_id,
+        key=f"{credit.key}:undo:{credit.pk}"[-100:],
+        defaults={
+            "fact": fact,
+            "reason": credit.reason,
+            "hours": -credit.hours,
+            "training_year": credit.training_year,
+            "unit_id": credit.unit_id,
+            "title": credit.title,
+            "credited_at": fact.occurred_at,
+        },
+    )
+    stale_mark(learner_ids=[credit.learner_id])
+    return reversal

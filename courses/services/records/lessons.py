@@ -231,12 +231,19 @@ def lesson_status_from_facts(
     return status
 
 
-def passed_quiz_codes(*, learner_id: int) -> set[str]:
-    return set(
-        LearningFact.objects.filter(
-            learner_id=learner_id, kind=FactKind.QUIZ_PASSED
-        ).values_list("quiz_code", flat=True)
+def passed_quiz_codes(*, learner_id: int, codes=None) -> set[str]:
+    """The quizzes the learner has a standing pass of (a re-mark can revoke one)."""
+    from .exams import standing_passes
+
+    facts = LearningFact.objects.filter(
+        learner_id=learner_id, kind__in=[FactKind.QUIZ_PASSED, FactKind.QUIZ_REVOKED]
     )
+    if codes is not None:
+        facts = facts.filter(quiz_code__in=list(codes))
+    return {
+        f["quiz_code"]
+        for f in standing_passes(facts.values("id", "kind", "key", "quiz_code"))
+    }
 
 
 def lesson_status(*, learner: LearnerRef, lesson: LessonRef) -> LessonStatus:

@@ -167,6 +167,16 @@ class ClassForm(forms.Form):
         max_value=Decimal("12"),
         decimal_places=1,
     )
+    completion_percent = forms.IntegerField(
+        label=gettext_lazy("结业出勤要求（%）"),
+        required=False,
+        initial=100,
+        min_value=1,
+        max_value=100,
+        help_text=gettext_lazy(
+            "出勤天数达到培训天数的这一比例方可结业，并自动颁发结业证书。"
+        ),
+    )
     trainers = forms.ModelMultipleChoiceField(
         label=gettext_lazy("培训教员"),
         queryset=get_user_model().objects.none(),
@@ -234,6 +244,7 @@ def class_create_view(request):
                 ends_on=data["ends_on"],
                 capacity=data["capacity"],
                 hours_per_day=data["hours_per_day"],
+                completion_percent=data["completion_percent"],
                 trainers=list(data["trainers"]),
                 description=data["description"],
                 by=request.user,

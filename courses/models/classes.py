@@ -67,6 +67,14 @@ class OfflineClass(models.Model):
         ],
     )
     capacity = models.PositiveIntegerField(_("名额"), validators=[MinValueValidator(1)])
+    # Share of the class days a learner must attend to finish it and get its
+    # certificate (结业出勤要求).
+    completion_percent = models.PositiveSmallIntegerField(
+        _("结业出勤要求（%）"),
+        default=100,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("出勤天数达到培训天数的这一比例方可结业，并自动颁发结业证书。"),
+    )
     description = models.TextField(_("培训内容"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -9,7 +9,8 @@ the file only its printout, so a failed rendering loses nothing and re-renders.
 
 import logging
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import partial
 
@@ -26,16 +27,19 @@ from courses.models import (
     Certificate,
     CertificateKind,
     CertificateStatus,
+    ClassEnrolment,
     CourseProgress,
     FactKind,
     HourCredit,
     LearnerProfile,
     LearningFact,
     LessonPage,
+    OfflineClass,
     OrgUnit,
     PdfStatus,
 )
 from courses.models.certificates import CODE_ALPHABET, CODE_LENGTH
+from courses.models.classes import EnrolmentStatus, attendance_key
 from courses.models.pages import CourseCompletionRule, CoursePage
 from courses.selectors.scope import Capability, unit_is_in_scope
 
@@ -57,6 +61,10 @@ def certificate_verify_url(*, certificate: Certificate) -> str:
 
 def course_source_key(course_id: int) -> str:
     return f"course:{course_id}"
+
+
+def class_source_key(class_code: str) -> str:
+    return f"class:{class_code}"
 
 
 def _issuer_name(learner: LearnerProfile) -> str:
@@ -190,6 +198,169 @@ def certificate_issue(*, learner: LearnerProfile, course: CoursePage) -> Certifi
         )
 
 
+# ---- offline classes (培训班结业) ----
+
+# Classes that ended longer ago than this are not looked at again by the batch.
+CLASS_CERTIFICATE_WINDOW = timedelta(days=90)
+
+
+@dataclass(frozen=True)
+class ClassStanding:
+    """How a learner on the roster stands on a class: attended days and hours."""
+
+    days_attended: int
+    last_attended: date | None
+    hours: Decimal
+
+
+def class_standings(*, offline_class, learner_ids) -> dict[int, ClassStanding]:
+    """Attendance of the given learners, from their attendance facts and credits."""
+    prefix = attendance_key(offline_class.code, date.min)[: -len("0001-01-01")]
+    days: dict[int, list[date]] = {}
+    for learner_id, key in LearningFact.objects.filter(
+        learner_id__in=list(learner_ids),
+        kind=FactKind.ATTENDANCE,
+        key__startswith=prefix,
+    ).values_list("learner_id", "key"):
+        days.setdefault(learner_id, []).append(date.fromisoformat(key[len(prefix) :]))
+    hours = dict(
+        HourCredit.objects.filter(learner_id__in=list(days), key__startswith=prefix)
+        .values("learner_id")
+        .annotate(total=Sum("hours"))
+        .values_list("learner_id", "total")
+    )
+    return {
+        learner_id: ClassStanding(
+            days_attended=len(attended),
+            last_attended=max(attended),
+            hours=hours.get(learner_id) or Decimal("0"),
+        )
+        for learner_id, attended in days.items()
+    }
+
+
+def class_finished(*, offline_class, standing: ClassStanding | None, today) -> bool:
+    """Attended the required share of the days, and the class is over (or every
+    day, the last one included, is already attended)."""
+    total = offline_class.days.count()
+    if standing is None or total == 0:
+        return False
+    if standing.days_attended * 100 < offline_class.completion_percent * total:
+        return False
+    return today > offline_class.ends_on or standing.days_attended >= total
+
+
+@transaction.atomic
+def class_certificate_issue(*, learner: LearnerProfile, offline_class, today=None):
+    """The learner's certificate for a class they finished: the live one if issued.
+
+    Refused to someone not on the roster, before the attendance requirement is
+    met, and after an administrator revoked it (only a re-issue undoes that).
+    """
+    today = today or timezone.localdate()
+    source_key = class_source_key(offline_class.code)
+    live = Certificate.objects.filter(
+        learner=learner, source_key=source_key, status=CertificateStatus.ISSUED
+    ).first()
+    if live is not None:
+        return live
+    on_roster = ClassEnrolment.objects.filter(
+        offline_class=offline_class,
+        learner=learner,
+        status=EnrolmentStatus.ENROLLED,
+    ).exists()
+    standing = class_standings(offline_class=offline_class, learner_ids=[learner.pk])
+    standing = standing.get(learner.pk)
+    if not on_roster or not class_finished(
+        offline_class=offline_class, standing=standing, today=today
+    ):
+        raise ValidationError(
+            _("“%(title)s”尚未结业：出勤达到要求并在培训班结束后才能颁发结业证书。")
+            % {"title": offline_class.title}
+        )
+    if Certificate.objects.filter(learner=learner, source_key=source_key).exists():
+        raise ValidationError(
+            _("该培训班的结业证书已被撤销；如需重新颁发，请由管理员补发。")
+        )
+    learner = LearnerProfile.objects.select_related("unit").get(pk=learner.pk)
+    try:
+        return _certificate_create(
+            learner=learner,
+            kind=CertificateKind.OFFLINE_CLASS,
+            source_key=source_key,
+            course=None,
+            course_title=offline_class.title,
+            learner_name=learner.real_name,
+            id_number=learner.id_number,
+            issuer_name=_issuer_name(learner),
+            hours=standing.hours,
+            score=None,
+            completed_on=min(offline_class.ends_on, today),
+            issued_at=timezone.now(),
+        )
+    except IntegrityError:
+        return Certificate.objects.get(
+            learner=learner, source_key=source_key, status=CertificateStatus.ISSUED
+        )
+
+
+def class_certificates_issue_due(
+    *, learner_ids: list[int] | None = None, today=None, limit: int = 500
+) -> int:
+    """Issue the certificates of classes finished lately that have none yet.
+
+    Looks at classes under way or ended within `CLASS_CERTIFICATE_WINDOW`, and at
+    the enrolled learners without a certificate for them (a revoked one counts:
+    only a re-issue replaces it). Returns how many were issued.
+    """
+    today = today or timezone.localdate()
+    classes = OfflineClass.objects.filter(
+        starts_on__lte=today, ends_on__gte=today - CLASS_CERTIFICATE_WINDOW
+    ).order_by("ends_on", "id")
+    if learner_ids is not None:
+        classes = classes.filter(
+            enrolments__learner_id__in=learner_ids,
+            enrolments__status=EnrolmentStatus.ENROLLED,
+        ).distinct()
+    issued = 0
+    for offline_class in classes:
+        roster = ClassEnrolment.objects.filter(
+            offline_class=offline_class, status=EnrolmentStatus.ENROLLED
+        ).exclude(
+            learner__certificates__source_key=class_source_key(offline_class.code)
+        )
+        if learner_ids is not None:
+            roster = roster.filter(learner_id__in=learner_ids)
+        waiting = list(roster.values_list("learner_id", flat=True))
+        if not waiting:
+            continue
+        standings = class_standings(offline_class=offline_class, learner_ids=waiting)
+        for learner_id in waiting:
+            if not class_finished(
+                offline_class=offline_class,
+                standing=standings.get(learner_id),
+                today=today,
+            ):
+                continue
+            learner = LearnerProfile.objects.get(pk=learner_id)
+            try:
+                class_certificate_issue(
+                    learner=learner, offline_class=offline_class, today=today
+                )
+            except ValidationError as error:
+                logger.warning(
+                    "Certificate for learner %s, class %s not issued: %s",
+                    learner_id,
+                    offline_class.code,
+                    error,
+                )
+                continue
+            issued += 1
+            if issued >= limit:
+                return issued
+    return issued
+
+
 def _require_manage(*, by, certificate: Certificate, message: str) -> None:
     learner = LearnerProfile.objects.select_related("unit").get(
         pk=certificate.learner_id
@@ -279,6 +450,17 @@ def certificate_reissue(*, certificate: Certificate, by, reason: str) -> Certifi
         fields["score"] = _course_score(learner=learner, course=course) or old.score
         if completed_at is not None:
             fields["completed_on"] = timezone.localdate(completed_at)
+    elif old.kind == CertificateKind.OFFLINE_CLASS:
+        offline_class = OfflineClass.objects.filter(
+            code=old.source_key.removeprefix("class:")
+        ).first()
+        if offline_class is not None:
+            fields["course_title"] = offline_class.title
+            standing = class_standings(
+                offline_class=offline_class, learner_ids=[learner.pk]
+            ).get(learner.pk)
+            if standing is not None:
+                fields["hours"] = max(standing.hours, old.hours)
     new = _certificate_create(
         **fields,
         issued_by=by,
@@ -290,9 +472,10 @@ def certificate_reissue(*, certificate: Certificate, by, reason: str) -> Certifi
 
 
 def certificates_issue_due(
-    *, learner_ids: list[int] | None = None, limit: int = 500
+    *, learner_ids: list[int] | None = None, limit: int = 500, today=None
 ) -> int:
-    """Issue the certificates of completed courses that have none yet.
+    """Issue the certificates of completed courses and finished classes that
+    have none yet.
 
     A course whose certificate was revoked is left alone: only a re-issue by an
     administrator gives a new one. Also queues again the PDFs of certificates
@@ -331,6 +514,9 @@ def certificates_issue_due(
             )
             continue
         issued += 1
+    issued += class_certificates_issue_due(
+        learner_ids=learner_ids, limit=limit, today=today
+    )
     if learner_ids is None:
         _lost_renderings_requeue()
     return issued

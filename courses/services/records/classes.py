@@ -91,6 +91,7 @@ def class_create(
     by,
     trainers: list | None = None,
     hours_per_day: Decimal | None = None,
+    completion_percent: int | None = None,
     description: str = "",
 ) -> OfflineClass:
     """Create a class with one attendance day per calendar day of it.
@@ -112,6 +113,7 @@ def class_create(
         ends_on=ends_on,
         hours_per_day=hours_per_day,
         capacity=capacity,
+        completion_percent=completion_percent or 100,
         description=description.strip(),
         created_by=by,
     )

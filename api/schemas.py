@@ -155,6 +155,11 @@ class LessonEventIn(Schema):
     )
     position: float | None = Field(None, description="video：播放位置（秒）")
     duration: float | None = Field(None, description="video：视频时长（秒）")
+    video: int = Field(
+        0,
+        ge=0,
+        description="video：本课第几个视频，从 0 起",
+    )
 
 
 class LessonStatusOut(Schema):
@@ -165,6 +170,7 @@ class LessonStatusOut(Schema):
     video_percent: int
     video_needed_percent: int
     video_resume_at: int
+    video_resume: list[int] = Field(description="每个视频的续播位置（秒），按页面顺序")
     quiz_passed: bool
     rule_met: bool
     percent: int

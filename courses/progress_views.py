@@ -31,6 +31,7 @@ from courses.services.records.lessons import (
     LessonNotTrackable,
     LessonRef,
     LessonStatus,
+    UnknownVideo,
     lesson_complete_record,
     lesson_heartbeat_record,
     lesson_opened_record,
@@ -123,6 +124,16 @@ def _seconds(data: dict, name: str) -> int:
     return int(number)
 
 
+def _video_index(data: dict) -> int:
+    """Which of the lesson's videos (0 for the first, and when not given)."""
+    value = data.get("video")
+    if value in (None, ""):
+        return 0
+    if isinstance(value, bool) or not str(value).isdigit():
+        raise BadInput(_("视频编号必须是不小于 0 的整数。"))
+    return int(value)
+
+
 def _hours_text(hours: Decimal) -> str:
     return format(hours.normalize(), "f")
 
@@ -161,6 +172,7 @@ def _status_json(*, learner: LearnerRef, lesson: LessonRef, status) -> dict:
         "video_percent": status.video_percent,
         "video_needed_percent": lesson.video_percent,
         "video_resume_at": status.video_resume_at,
+        "video_resume": status.video_resume,
         "quiz_passed": status.quiz_passed,
         "rule_met": status.rule_met,
         "percent": _percent(lesson=lesson, status=status),
@@ -209,11 +221,19 @@ def lesson_progress_video(request, *, learner: LearnerRef, lesson: LessonRef):
             raise BadInput(_("视频时长无效。"))
         if position > duration:
             raise BadInput(_("播放位置超出了视频时长。"))
+        video = _video_index(data)
     except BadInput as error:
         return _error(str(error), 400)
-    lesson_video_record(
-        learner=learner, lesson=lesson, position=position, duration=duration
-    )
+    try:
+        lesson_video_record(
+            learner=learner,
+            lesson=lesson,
+            position=position,
+            duration=duration,
+            video=video,
+        )
+    except UnknownVideo:
+        return _error(_("本课没有这个视频。"), 400)
     return _json({"ok": True})
 
 

@@ -45,6 +45,7 @@ from courses.services.records.lessons import (
     LessonNotTrackable,
     LessonRef,
     LessonStatus,
+    UnknownVideo,
     lesson_complete_record,
     lesson_heartbeat_record,
     lesson_opened_record,
@@ -179,6 +180,7 @@ def _status_out(learner: LearnerRef, lesson: LessonRef, status: LessonStatus) ->
         "video_percent": status.video_percent,
         "video_needed_percent": lesson.video_percent,
         "video_resume_at": status.video_resume_at,
+        "video_resume": status.video_resume,
         "quiz_passed": status.quiz_passed,
         "rule_met": status.rule_met,
         "percent": _percent(lesson, status),
@@ -224,9 +226,16 @@ def me_lesson_event(request, lesson_id: int, event: LessonEventIn):
             raise HttpError(400, _("视频时长无效。"))
         if position > duration:
             raise HttpError(400, _("播放位置超出了视频时长。"))
-        lesson_video_record(
-            learner=learner, lesson=lesson, position=position, duration=duration
-        )
+        try:
+            lesson_video_record(
+                learner=learner,
+                lesson=lesson,
+                position=position,
+                duration=duration,
+                video=event.video,
+            )
+        except UnknownVideo:
+            raise HttpError(400, _("本课没有这个视频。")) from None
         return {"recorded": True, "status": None}
     status = lesson_complete_record(learner=learner, lesson=lesson)
     if status.completed_at is None:

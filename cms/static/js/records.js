@@ -23,10 +23,9 @@
   const line = panel.querySelector("[data-progress-text]");
   const link = panel.querySelector("[data-progress-link]");
 
-  // The record keeps one video per lesson: the first one on the page. Any other
-  // video resumes from this browser's memory (site.js) as before.
+  // Every video of the lesson is reported by its place on the page (0, 1, ...),
+  // the order in which the server counts the lesson's video blocks.
   const videos = Array.from(document.querySelectorAll("video[data-resume-key]"));
-  const tracked = videos.length ? videos[0] : null;
 
   let stopped = false;
   let status = null;
@@ -72,7 +71,7 @@
     } else if (next.rule === "quiz") {
       parts.push(texts.textQuiz);
     }
-    if (next.rule === "video" || tracked) {
+    if (next.rule === "video" || videos.length) {
       parts.push(fill(texts.textVideo, {
         percent: next.video_percent, needed: next.video_needed_percent,
       }));
@@ -153,7 +152,7 @@
   ["scroll", "wheel", "keydown", "pointerdown", "pointermove", "touchstart"].forEach((name) =>
     window.addEventListener(name, active, { passive: true, capture: true }));
 
-  const watching = () => tracked !== null && !tracked.paused && !tracked.ended;
+  const watching = () => videos.some((video) => !video.paused && !video.ended);
 
   const beat = async () => {
     if (stopped || document.visibilityState !== "visible") return;
@@ -187,26 +186,29 @@
   }
 
   function resumeFromServer() {
-    if (resumeDecided || !tracked) { resumeFromBrowser(); return; }
-    const at = status ? status.video_resume_at : 0;
-    if (!(at > 5)) { resumeFromBrowser(); return; }
+    if (resumeDecided || !videos.length) { resumeFromBrowser(); return; }
     resumeDecided = true;
-    videos.slice(1).forEach((video) => video.dispatchEvent(new CustomEvent("records:resume-local")));
-    whenReady(tracked, () => {
-      if (at < tracked.duration - 5 && tracked.currentTime < 1) tracked.currentTime = at;
+    const server = (status && status.video_resume) || [];
+    videos.forEach((video, index) => {
+      const at = server[index] || 0;
+      // Nothing on the server for this one: this browser's memory, as before.
+      if (!(at > 5)) { video.dispatchEvent(new CustomEvent("records:resume-local")); return; }
+      whenReady(video, () => {
+        if (at < video.duration - 5 && video.currentTime < 1) video.currentTime = at;
+      });
     });
   }
 
-  if (tracked) {
+  videos.forEach((video, index) => {
     let lastTime = 0;
     let lastSegment = -1;
     let playedSinceSeek = false;
 
     const report = (position) => {
-      const duration = Math.floor(tracked.duration);
+      const duration = Math.floor(video.duration);
       if (stopped || !(duration > 0)) return;
       const at = Math.min(Math.max(0, Math.floor(position)), duration);
-      send(urls.videoUrl, { position: at, duration: duration })
+      send(urls.videoUrl, { position: at, duration: duration, video: index })
         .then((response) => {
           if (REFUSED.includes(response.status)) stop();
           else if (response.ok) recordedSinceRefresh = true;
@@ -214,13 +216,13 @@
         .catch(() => { /* the next segment reports again */ });
     };
 
-    tracked.addEventListener("seeking", () => { playedSinceSeek = false; });
-    tracked.addEventListener("timeupdate", () => {
-      const now = tracked.currentTime;
+    video.addEventListener("seeking", () => { playedSinceSeek = false; });
+    video.addEventListener("timeupdate", () => {
+      const now = video.currentTime;
       const step = now - lastTime;
       lastTime = now;
       // Played, not jumped to: a seek to the end does not watch the video.
-      if (tracked.paused || tracked.seeking || step <= 0 || step > 2) return;
+      if (video.paused || video.seeking || step <= 0 || step > 2) return;
       playedSinceSeek = true;
       active();
       const segment = Math.floor(now / SEGMENT_SECONDS);
@@ -229,14 +231,14 @@
         report(now);
       }
     });
-    tracked.addEventListener("pause", () => {
-      if (playedSinceSeek && !tracked.ended) report(tracked.currentTime);
+    video.addEventListener("pause", () => {
+      if (playedSinceSeek && !video.ended) report(video.currentTime);
     });
-    tracked.addEventListener("ended", () => {
-      if (playedSinceSeek) report(tracked.duration);
+    video.addEventListener("ended", () => {
+      if (playedSinceSeek) report(video.duration);
       setTimeout(refresh, 1000);
     });
-  }
+  });
 
   open();
 })();

@@ -5,7 +5,8 @@ completion rule) is read once per published version and cached, so a heartbeat
 costs the two statements of `fact_record` and nothing else.
 """
 
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
@@ -53,6 +54,8 @@ class LessonRef:
     restricted: bool
     course_id: int | None = None
     is_required: bool = True
+    # Video blocks in the body, in page order; each is reported by its index.
+    videos: int = 0
 
     def needed_seconds(self) -> int:
         minutes = self.completion_minutes or max(1, (self.minutes + 1) // 2)
@@ -89,6 +92,7 @@ def _lesson_ref_build(lesson: LessonPage, course_paths: dict[str, int]) -> Lesso
         ).exists(),
         course_id=course_id,
         is_required=lesson.is_required,
+        videos=sum(1 for block in lesson.body if block.block_type == "video"),
     )
 
 
@@ -161,18 +165,43 @@ def lesson_heartbeat_record(
     )
 
 
+def video_fact_key(lesson_id: int, video: int, segment: int) -> str:
+    """`video:L12:5` for the lesson's first video (as before there were more),
+    `video:L12:v1:5` for the second."""
+    if video == 0:
+        return f"video:L{lesson_id}:{segment}"
+    return f"video:L{lesson_id}:v{video}:{segment}"
+
+
+def _video_of_key(key: str) -> int:
+    parts = key.split(":")
+    return int(parts[2][1:]) if len(parts) == 4 else 0
+
+
+class UnknownVideo(ValueError):
+    """The lesson has no video with that number."""
+
+
 def lesson_video_record(
-    *, learner: LearnerRef, lesson: LessonRef, position: int, duration: int, now=None
+    *,
+    learner: LearnerRef,
+    lesson: LessonRef,
+    position: int,
+    duration: int,
+    video: int = 0,
+    now=None,
 ) -> None:
     if duration <= 0 or position < 0 or position > duration + VIDEO_SEGMENT_SECONDS:
         raise ValueError("position outside the video")
+    if not 0 <= video < max(lesson.videos, 1):
+        raise UnknownVideo(video)
     # The end of the video (position == duration, as "ended" reports it) lies in
     # its last segment, not in one past it that would count as extra watching.
     segment = min(position, duration - 1) // VIDEO_SEGMENT_SECONDS
     fact_record(
         learner=learner,
         kind=FactKind.VIDEO,
-        key=f"video:L{lesson.id}:{segment}",
+        key=video_fact_key(lesson.id, video, segment),
         occurred_at=now or timezone.now(),
         lesson_id=lesson.id,
         seconds=segment * VIDEO_SEGMENT_SECONDS,
@@ -187,6 +216,8 @@ class LessonStatus:
     seconds: int = 0
     video_percent: int = 0
     video_resume_at: int = 0
+    # Where each video resumes, by its index in the page.
+    video_resume: list[int] = field(default_factory=list)
     completed_at: datetime | None = None
     quiz_passed: bool = False
     rule_met: bool = False
@@ -199,8 +230,8 @@ def lesson_status_from_facts(
     """Where a learner stands on one lesson, from their facts about it."""
     status = LessonStatus(needed_seconds=lesson.needed_seconds())
     beats = 0
-    segments: set[int] = set()
-    duration = 0
+    segments: dict[int, set[int]] = defaultdict(set)
+    durations: dict[int, int] = defaultdict(int)
     for fact in facts:
         kind, at = fact["kind"], fact["occurred_at"]
         status.opened_at = min(filter(None, [status.opened_at, at]))
@@ -208,19 +239,31 @@ def lesson_status_from_facts(
         if kind == FactKind.TIME_ON_TASK:
             beats += 1
         elif kind == FactKind.VIDEO:
-            segments.add(fact["seconds"] // VIDEO_SEGMENT_SECONDS)
-            duration = max(duration, int(fact["value"] or 0))
+            video = _video_of_key(fact.get("key") or "")
+            segments[video].add(fact["seconds"] // VIDEO_SEGMENT_SECONDS)
+            durations[video] = max(durations[video], int(fact["value"] or 0))
         elif kind == FactKind.LESSON_COMPLETED:
             status.completed_at = at
     cap = int(lesson.minutes * 60 * policy_for_unit_path(unit_path).time_cap_ratio)
     status.seconds = min(beats * BEAT_SECONDS, max(cap, BEAT_SECONDS))
-    if duration:
+    # Every video of the lesson weighs the same; one never played counts 0%.
+    count = max(lesson.videos, max(durations, default=-1) + 1)
+    percents = []
+    for video in range(count):
+        duration, played = durations.get(video, 0), segments.get(video, set())
+        if not duration:
+            percents.append(0)
+            status.video_resume.append(0)
+            continue
         total = -(-duration // VIDEO_SEGMENT_SECONDS)
-        status.video_percent = min(100, len(segments) * 100 // total)
+        percents.append(min(100, len(played) * 100 // total))
         gap = 0
-        while gap in segments:
+        while gap in played:
             gap += 1
-        status.video_resume_at = min(gap * VIDEO_SEGMENT_SECONDS, duration)
+        status.video_resume.append(min(gap * VIDEO_SEGMENT_SECONDS, duration))
+    if percents:
+        status.video_percent = sum(percents) // len(percents)
+        status.video_resume_at = status.video_resume[0]
     status.quiz_passed = bool(set(lesson.quiz_codes) & passed_quiz_codes)
     status.rule_met = {
         CompletionRule.OPENED: status.opened_at is not None,
@@ -249,7 +292,7 @@ def passed_quiz_codes(*, learner_id: int, codes=None) -> set[str]:
 def lesson_status(*, learner: LearnerRef, lesson: LessonRef) -> LessonStatus:
     facts = list(
         LearningFact.objects.filter(learner_id=learner.id, lesson_id=lesson.id).values(
-            "kind", "occurred_at", "seconds", "value"
+            "kind", "key", "occurred_at", "seconds", "value"
         )
     )
     codes = passed_quiz_codes(learner_id=learner.id) if lesson.quiz_codes else set()

@@ -132,8 +132,13 @@ class Quiz(ClusterableModel):
     def gives_feedback(self) -> bool:
         return self.mode in FEEDBACK_MODES
 
-    def fixed_in_order(self) -> list["QuizQuestion"]:
-        return sorted(self.quiz_questions.all(), key=_orderable_key)
+    def fixed_in_order(self, *, active_only: bool = False) -> list["QuizQuestion"]:
+        """The fixed questions in paper order; with `active_only`, those whose
+        question is still active (a saved quiz only: one query)."""
+        links = self.quiz_questions.all()
+        if active_only:
+            links = links.filter(question__is_active=True)
+        return sorted(links, key=_orderable_key)
 
     def rules_in_order(self) -> list["QuizRule"]:
         """The rules in the order they draw (also for unsaved rules in a form)."""

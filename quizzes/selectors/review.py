@@ -45,6 +45,10 @@ class ItemReview:
     correct_answer: dict[str, Any] | None = None
     explanation: str | None = None
     marker_comment: str | None = None
+    # For the paper while it is being taken: the item's revision (sent back with
+    # each save) and whether its answer was checked, so it can no longer change.
+    revision: int = 0
+    checked: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,8 @@ def _item_review(item: AttemptItem, shows_key: bool) -> ItemReview:
         points=item.points,
         response=item.response,
         shows_key=shows_key,
+        revision=item.revision,
+        checked=item.checked_at is not None,
     )
     if not shows_key:
         return review

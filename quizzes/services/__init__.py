@@ -4,8 +4,10 @@ from .attempts import (
     AnswerResult,
     Feedback,
     answer_save,
+    answer_save_by_token,
     attempt_start,
     attempt_submit,
+    attempt_submit_by_token,
     attempts_expire,
 )
 from .bank import category_ensure, category_rename, question_create, question_update
@@ -18,8 +20,10 @@ __all__ = [
     "AnswerResult",
     "Feedback",
     "answer_save",
+    "answer_save_by_token",
     "attempt_start",
     "attempt_submit",
+    "attempt_submit_by_token",
     "attempts_expire",
     "blueprint_problems",
     "category_ensure",

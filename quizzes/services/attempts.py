@@ -30,7 +30,7 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import F, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -88,14 +88,14 @@ def attempt_start(
     if not getattr(user, "is_authenticated", False):
         raise QuizError(_("请先登录。"), code="login_required")
     for _round in range(3):
-        attempt = _open_attempt(quiz=quiz, user=user)
+        attempt, taken = _open_attempt(quiz=quiz, user=user)
         if attempt is not None:
             if not _has_run_out(attempt, quiz=quiz, now=now):
                 return attempt
             attempt_submit(
                 attempt=attempt, user=user, reason=SubmitReason.TIMEOUT, now=now
             )
-        number = _next_number(quiz=quiz, user=user, now=now)
+        number = _next_number(quiz=quiz, taken=taken, now=now)
         try:
             with transaction.atomic():
                 return _attempt_create(quiz=quiz, user=user, number=number, now=now)
@@ -112,11 +112,19 @@ def _has_run_out(attempt: Attempt, *, quiz: Quiz, now: datetime) -> bool:
     return quiz.mode == QuizMode.DRILL and started_on < timezone.localdate(now)
 
 
-def _open_attempt(*, quiz: Quiz, user: AbstractBaseUser) -> Attempt | None:
-    return Attempt.objects.in_progress().filter(quiz=quiz, user=user).first()
+def _open_attempt(*, quiz: Quiz, user: AbstractBaseUser) -> tuple[Attempt | None, int]:
+    """The attempt in progress, if any, and the highest attempt number so far.
+
+    One statement: the learner's attempts at one quiz are few.
+    """
+    attempts = list(Attempt.objects.filter(quiz=quiz, user=user).order_by("-number"))
+    open_attempt = next((a for a in attempts if a.is_in_progress), None)
+    if open_attempt is not None:
+        open_attempt.quiz = quiz
+    return open_attempt, attempts[0].number if attempts else 0
 
 
-def _next_number(*, quiz: Quiz, user: AbstractBaseUser, now: datetime) -> int:
+def _next_number(*, quiz: Quiz, taken: int, now: datetime) -> int:
     if not quiz.is_published:
         raise QuizError(_("该测验尚未发布。"), code="not_published")
     if quiz.opens_at and now < quiz.opens_at:
@@ -129,10 +137,6 @@ def _next_number(*, quiz: Quiz, user: AbstractBaseUser, now: datetime) -> int:
             _("该测验已于%(time)s结束。") % {"time": _local(quiz.closes_at)},
             code="closed",
         )
-    taken = (
-        Attempt.objects.filter(quiz=quiz, user=user).aggregate(n=Max("number"))["n"]
-        or 0
-    )
     if quiz.max_attempts is not None and taken >= quiz.max_attempts:
         raise QuizError(
             _("您已用完全部%(count)s次作答机会。") % {"count": quiz.max_attempts},
@@ -154,15 +158,9 @@ def _draw(*, quiz: Quiz, user: AbstractBaseUser, now: datetime) -> list[_Pick]:
             user=user, size=quiz.drill_size, today=timezone.localdate(now)
         )
         return [_Pick(pick.question_id, None) for pick in drawn]
-    active = set(
-        quiz.quiz_questions.filter(question__is_active=True).values_list(
-            "question_id", flat=True
-        )
-    )
     picks = [
         _Pick(link.question_id, link.points)
-        for link in quiz.fixed_in_order()
-        if link.question_id in active
+        for link in quiz.fixed_in_order(active_only=True)
     ]
     taken = {pick.question_id for pick in picks}
     for rule in quiz.rules_in_order():
@@ -317,17 +315,69 @@ def answer_save(
     """
     if (position is None) == (question_id is None):
         raise TypeError("answer_save() needs exactly one of position, question_id")
-    now = now or timezone.now()
     if attempt.user_id != getattr(user, "pk", None):
         raise _refuse_not_owner()
     lookup = (
         {"position": position} if position is not None else {"question_id": question_id}
     )
+    return _answer_save(
+        items=AttemptItem.objects.filter(attempt_id=attempt.pk, **lookup),
+        user=user,
+        response=response,
+        client_revision=client_revision,
+        now=now or timezone.now(),
+    )
+
+
+def answer_save_by_token(
+    *,
+    token: str,
+    user: AbstractBaseUser,
+    position: int,
+    response: Any,
+    client_revision: int | None = None,
+    now: datetime | None = None,
+) -> AnswerResult:
+    """`answer_save` for the page script, which knows the attempt by its token.
+
+    The attempt is found, checked to be the learner's and locked by the same
+    statement that reads the item, so a save costs two statements, not three:
+    at the start of an exam every taker saves at once. Raises
+    Attempt.DoesNotExist when the learner has no attempt with this token.
+    """
+    user_id = getattr(user, "pk", None)
+    if user_id is None:
+        raise Attempt.DoesNotExist
+    try:
+        return _answer_save(
+            items=AttemptItem.objects.filter(
+                attempt__token=token, attempt__user_id=user_id, position=position
+            ),
+            user=user,
+            response=response,
+            client_revision=client_revision,
+            now=now or timezone.now(),
+        )
+    except QuizError as error:
+        if error.code == "not_in_attempt" and not (
+            Attempt.objects.filter(token=token, user_id=user_id).exists()
+        ):
+            raise Attempt.DoesNotExist from error
+        raise
+
+
+def _answer_save(
+    *,
+    items: QuerySet[AttemptItem],
+    user: AbstractBaseUser,
+    response: Any,
+    client_revision: int | None,
+    now: datetime,
+) -> AnswerResult:
     with transaction.atomic():
         item = (
-            AttemptItem.objects.select_related("attempt__quiz")
+            items.select_related("attempt__quiz")
             .select_for_update(of=("attempt",))
-            .filter(attempt_id=attempt.pk, **lookup)
             .first()
         )
         if item is None:
@@ -439,13 +489,34 @@ def attempt_submit(
     return _submit(attempt=attempt, user=user, reason=reason, now=now)[0]
 
 
+def attempt_submit_by_token(
+    *, token: str, user: AbstractBaseUser, now: datetime | None = None
+) -> Attempt:
+    """`attempt_submit` for the learner's submit button, which knows the token.
+
+    Finds and locks the learner's attempt in one statement. Raises
+    Attempt.DoesNotExist when the learner has no attempt with this token.
+    """
+    user_id = getattr(user, "pk", None)
+    if user_id is None:
+        raise Attempt.DoesNotExist
+    return _submit(
+        attempt=None,
+        user=user,
+        reason=SubmitReason.LEARNER,
+        now=now,
+        lookup={"token": token, "user_id": user_id},
+    )[0]
+
+
 @transaction.atomic
 def _submit(
     *,
-    attempt: Attempt,
+    attempt: Attempt | None,
     user: AbstractBaseUser | None,
     reason: str,
     now: datetime | None,
+    lookup: dict[str, Any] | None = None,
 ) -> tuple[Attempt, bool]:
     now = now or timezone.now()
     if user is None and reason != SubmitReason.TIMEOUT:
@@ -453,7 +524,7 @@ def _submit(
     attempt = (
         Attempt.objects.select_related("quiz")
         .select_for_update(of=("self",))
-        .get(pk=attempt.pk)
+        .get(**(lookup or {"pk": attempt.pk}))
     )
     if user is not None and attempt.user_id != user.pk:
         raise _refuse_not_owner()

@@ -34,10 +34,19 @@ def _entry(user_id: int, question_id: int) -> WrongAnswer | None:
     )
 
 
+_UNREAD = object()  # record_* reads the entry itself
+
+
 def record_wrong(
-    *, user_id: int, question_id: int, item_id: int | None, now: datetime
+    *,
+    user_id: int,
+    question_id: int,
+    item_id: int | None,
+    now: datetime,
+    entry: WrongAnswer | None | object = _UNREAD,
 ) -> WrongAnswer:
-    entry = _entry(user_id, question_id)
+    if entry is _UNREAD:
+        entry = _entry(user_id, question_id)
     if entry is None:
         try:
             with transaction.atomic():
@@ -73,9 +82,15 @@ def record_wrong(
 
 
 def record_correct(
-    *, user_id: int, question_id: int, item_id: int | None, now: datetime
+    *,
+    user_id: int,
+    question_id: int,
+    item_id: int | None,
+    now: datetime,
+    entry: WrongAnswer | None | object = _UNREAD,
 ) -> WrongAnswer | None:
-    entry = _entry(user_id, question_id)
+    if entry is _UNREAD:
+        entry = _entry(user_id, question_id)
     # Not in the book, already mastered, or an answer older than the last mistake.
     if entry is None or entry.is_mastered or now <= entry.last_wrong_at:
         return entry
@@ -134,15 +149,29 @@ def wrong_answer_record_correct(
 
 
 def book_record_items(*, user_id: int, items: list[AttemptItem], now: datetime) -> None:
-    """Record the answered objective items of one attempt (inside its transaction)."""
-    for item in sorted(items, key=lambda i: i.question_id):
-        if item.kind not in OBJECTIVE_KINDS or item.response is None:
-            continue
-        if item.is_correct:
-            record_correct(
-                user_id=user_id, question_id=item.question_id, item_id=item.pk, now=now
-            )
-        else:
-            record_wrong(
-                user_id=user_id, question_id=item.question_id, item_id=item.pk, now=now
-            )
+    """Record the answered objective items of one attempt (inside its transaction).
+
+    The learner's entries for these questions are read and locked in one
+    statement, in question order like the one-by-one path, not one per item.
+    """
+    answered = sorted(
+        (i for i in items if i.kind in OBJECTIVE_KINDS and i.response is not None),
+        key=lambda i: i.question_id,
+    )
+    if not answered:
+        return
+    entries = {
+        entry.question_id: entry
+        for entry in WrongAnswer.objects.select_for_update()
+        .filter(user_id=user_id, question_id__in=[i.question_id for i in answered])
+        .order_by("question_id")
+    }
+    for item in answered:
+        record = record_correct if item.is_correct else record_wrong
+        record(
+            user_id=user_id,
+            question_id=item.question_id,
+            item_id=item.pk,
+            now=now,
+            entry=entries.get(item.question_id),
+        )

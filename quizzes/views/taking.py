@@ -26,7 +26,12 @@ from quizzes.errors import QuizError
 from quizzes.forms import AnswerForm
 from quizzes.models import Attempt, AttemptStatus, PageLayout, SubmitReason
 from quizzes.selectors import attempt_get_for_user, attempt_review
-from quizzes.services import answer_save, attempt_submit
+from quizzes.services import (
+    answer_save,
+    answer_save_by_token,
+    attempt_submit,
+    attempt_submit_by_token,
+)
 
 from .display import item_options, question_view, question_view_from_review
 
@@ -104,16 +109,8 @@ def attempt_take(request, token: str):
         return _time_up_redirect(request, attempt)
     quiz = attempt.quiz
     review = attempt_review(attempt=attempt, user=request.user, now=now)
-    state = {
-        position: (revision, checked_at is not None)
-        for position, revision, checked_at in attempt.items.values_list(
-            "position", "revision", "checked_at"
-        )
-    }
     questions = [
-        question_view_from_review(
-            item, revision=state[item.position][0], locked=state[item.position][1]
-        )
+        question_view_from_review(item, revision=item.revision, locked=item.checked)
         for item in review.items
     ]
     one_per_page = quiz.layout == PageLayout.ONE_PER_PAGE
@@ -175,13 +172,15 @@ def _bad_request(message: str) -> JsonResponse:
 @require_POST
 @login_required
 def answer(request, token: str):
-    attempt = _attempt_or_404(request, token)
     if request.content_type == "application/json":
-        return _answer_json(request, attempt)
-    return _answer_form(request, attempt)
+        return _answer_json(request, token)
+    return _answer_form(request, _attempt_or_404(request, token))
 
 
-def _answer_json(request, attempt: Attempt) -> JsonResponse:
+def _answer_json(request, token: str) -> JsonResponse:
+    """The page script's save. The service finds and locks the attempt by its
+    token while it reads the item; the attempt is read separately only to
+    explain a refusal."""
     try:
         body = json.loads(request.body or b"null")
     except ValueError:
@@ -193,23 +192,25 @@ def _answer_json(request, attempt: Attempt) -> JsonResponse:
         return _bad_request(_("请求格式不正确。"))
     now = timezone.now()
     try:
-        result = answer_save(
-            attempt=attempt,
+        result = answer_save_by_token(
+            token=token,
             user=request.user,
             position=position,
             response=body.get("response"),
             client_revision=revision,
             now=now,
         )
+    except Attempt.DoesNotExist as error:
+        raise Http404 from error
     except QuizError as error:
-        return _json_error(error, attempt, now)
+        return _json_error(error, _attempt_or_404(request, token), now)
     item = result.item
     payload: dict[str, object] = {
         "saved": True,
         "changed": result.changed,
         "revision": item.revision,
         "answered": item.response is not None,
-        "remaining": _remaining(attempt, now),
+        "remaining": _remaining(item.attempt, now),
     }
     if result.feedback is not None:
         view = question_view(
@@ -274,11 +275,14 @@ def _answer_form(request, attempt: Attempt) -> HttpResponseRedirect:
 @require_http_methods(["GET", "POST"])
 @login_required
 def submit(request, token: str):
-    attempt = _attempt_or_404(request, token)
     if request.method == "POST":
         # Idempotent: a second click or tab gets the same, already counted result.
-        attempt_submit(attempt=attempt, user=request.user)
+        try:
+            attempt = attempt_submit_by_token(token=token, user=request.user)
+        except Attempt.DoesNotExist as error:
+            raise Http404 from error
         return redirect("quizzes:result", token=attempt.token)
+    attempt = _attempt_or_404(request, token)
     if not attempt.is_in_progress:
         return redirect("quizzes:result", token=attempt.token)
     now = timezone.now()

@@ -149,9 +149,9 @@ class TranscriptOut(HoursOut):
 
 
 class LessonEventIn(Schema):
-    type: Literal["opened", "heartbeat", "video", "complete"] = Field(
+    type: Literal["opened", "heartbeat", "presence", "video", "complete"] = Field(
         description="opened 打开课程；heartbeat 学习心跳（每 30 秒）；"
-        "video 视频播放位置；complete 申请完成"
+        "presence 学员确认仍在学习（防挂机）；video 视频播放位置；complete 申请完成"
     )
     position: float | None = Field(None, description="video：播放位置（秒）")
     duration: float | None = Field(None, description="video：视频时长（秒）")
@@ -171,6 +171,10 @@ class LessonStatusOut(Schema):
     video_needed_percent: int
     video_resume_at: int
     video_resume: list[int] = Field(description="每个视频的续播位置（秒），按页面顺序")
+    presence_minutes: int = Field(
+        description="防挂机确认间隔（分钟）：超过这么久没有 opened、presence 或新的"
+        "视频播放，心跳不计学习时长；0 表示不检查"
+    )
     quiz_passed: bool
     rule_met: bool
     percent: int

@@ -203,6 +203,19 @@ class TrainingPolicyForm(forms.Form):
         decimal_places=1,
         help_text=_("一课计入的学习时长不超过课程时长乘以此倍数。"),
     )
+    presence_minutes = forms.IntegerField(
+        label=_("防挂机确认间隔（分钟）"),
+        required=False,
+        min_value=0,
+        max_value=120,
+        help_text=_(
+            "学员连续学习这么久后须点击“继续学习”确认仍在学习，未确认期间不计学习"
+            "时长（观看视频也算在学习）。0 表示不检查。"
+        ),
+    )
+
+    def clean_presence_minutes(self) -> int:
+        return self.cleaned_data.get("presence_minutes") or 0
 
     def __init__(self, *args, positions, **kwargs):
         super().__init__(*args, **kwargs)

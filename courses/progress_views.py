@@ -35,10 +35,12 @@ from courses.services.records.lessons import (
     lesson_complete_record,
     lesson_heartbeat_record,
     lesson_opened_record,
+    lesson_presence_record,
     lesson_ref_for_reader,
     lesson_status,
     lesson_video_record,
 )
+from courses.services.records.policy import policy_for_unit_path
 
 # A video longer than this is not a lesson video: the numbers are made up.
 VIDEO_MAX_SECONDS = 12 * 60 * 60
@@ -173,6 +175,7 @@ def _status_json(*, learner: LearnerRef, lesson: LessonRef, status) -> dict:
         "video_needed_percent": lesson.video_percent,
         "video_resume_at": status.video_resume_at,
         "video_resume": status.video_resume,
+        "presence_minutes": policy_for_unit_path(learner.unit_path).presence_minutes,
         "quiz_passed": status.quiz_passed,
         "rule_met": status.rule_met,
         "percent": _percent(lesson=lesson, status=status),
@@ -185,6 +188,16 @@ def _status_json(*, learner: LearnerRef, lesson: LessonRef, status) -> dict:
 @require_GET
 @learner_lesson_view
 def lesson_progress(request, *, learner: LearnerRef, lesson: LessonRef):
+    status = lesson_status(learner=learner, lesson=lesson)
+    return _json(_status_json(learner=learner, lesson=lesson, status=status))
+
+
+@require_POST
+@csrf_protect
+@learner_lesson_view
+def lesson_progress_presence(request, *, learner: LearnerRef, lesson: LessonRef):
+    """“继续学习” clicked in the presence check: the next beats count again."""
+    lesson_presence_record(learner=learner, lesson=lesson)
     status = lesson_status(learner=learner, lesson=lesson)
     return _json(_status_json(learner=learner, lesson=lesson, status=status))
 

@@ -59,6 +59,11 @@ urlpatterns = [
         name="lesson_progress_beat",
     ),
     path(
+        "lessons/<int:lesson_id>/progress/presence/",
+        progress_views.lesson_progress_presence,
+        name="lesson_progress_presence",
+    ),
+    path(
         "lessons/<int:lesson_id>/progress/video/",
         progress_views.lesson_progress_video,
         name="lesson_progress_video",

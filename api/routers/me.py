@@ -49,11 +49,16 @@ from courses.services.records.lessons import (
     lesson_complete_record,
     lesson_heartbeat_record,
     lesson_opened_record,
+    lesson_presence_record,
     lesson_ref_for_reader,
     lesson_status,
     lesson_video_record,
 )
-from courses.services.records.policy import current_training_year, requirement_hours
+from courses.services.records.policy import (
+    current_training_year,
+    policy_for_unit_path,
+    requirement_hours,
+)
 from quizzes.errors import QuizError
 from quizzes.models import Attempt, Quiz, SubmitReason
 from quizzes.selectors import attempt_get_for_user, attempt_review
@@ -181,6 +186,7 @@ def _status_out(learner: LearnerRef, lesson: LessonRef, status: LessonStatus) ->
         "video_needed_percent": lesson.video_percent,
         "video_resume_at": status.video_resume_at,
         "video_resume": status.video_resume,
+        "presence_minutes": policy_for_unit_path(learner.unit_path).presence_minutes,
         "quiz_passed": status.quiz_passed,
         "rule_met": status.rule_met,
         "percent": _percent(lesson, status),
@@ -219,6 +225,9 @@ def me_lesson_event(request, lesson_id: int, event: LessonEventIn):
         return {"recorded": True, "status": _status_out(learner, lesson, status)}
     if event.type == "heartbeat":
         lesson_heartbeat_record(learner=learner, lesson=lesson)
+        return {"recorded": True, "status": None}
+    if event.type == "presence":
+        lesson_presence_record(learner=learner, lesson=lesson)
         return {"recorded": True, "status": None}
     if event.type == "video":
         position, duration = _seconds(event.position), _seconds(event.duration)

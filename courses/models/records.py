@@ -31,6 +31,7 @@ class FactKind(models.TextChoices):
     LESSON_COMPLETED = "lesson_completed", _("完成课程")
     QUIZ_PASSED = "quiz_passed", _("通过测验")
     QUIZ_REVOKED = "quiz_revoked", _("改判不合格")
+    PRESENCE = "presence", _("确认在学")
     ATTENDANCE = "attendance", _("线下培训出勤")
     ADJUSTMENT = "adjustment", _("学时调整")
 
@@ -193,6 +194,15 @@ class TrainingPolicy(models.Model):
         decimal_places=1,
         default=Decimal("2.0"),
         help_text=_("一课计入的学习时长不超过课程时长乘以此倍数。"),
+    )
+    presence_minutes = models.PositiveSmallIntegerField(
+        _("防挂机确认间隔（分钟）"),
+        default=0,
+        validators=[MaxValueValidator(120)],
+        help_text=_(
+            "学员连续学习这么久后须点击“继续学习”确认仍在学习，未确认期间不计学习"
+            "时长（观看视频也算在学习）。0 表示不检查。"
+        ),
     )
 
     class Meta:

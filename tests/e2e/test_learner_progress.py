@@ -131,3 +131,77 @@ def test_time_counts_while_the_officer_reads_not_while_idle(
     assert LearningFact.objects.filter(kind=FactKind.TIME_ON_TASK).count() >= 1
     credit = HourCredit.objects.get(learner__user__username="officer")
     assert credit.hours == Decimal("0.5") and credit.title == "内观疗法概述"
+
+
+def test_a_page_left_open_asks_whether_the_officer_is_still_there(
+    live_server, demo_site, phone_page, screenshot
+):
+    """With the bureau's presence check (防挂机) at 2 minutes, the page asks a
+    minute before the server would stop counting, sends no beat until the
+    officer answers, and goes on once they click “继续学习”."""
+    from courses.models import (
+        FactKind,
+        LearnerProfile,
+        LearningFact,
+        OrgUnit,
+        TrainingPolicy,
+    )
+    from courses.models.pages import CompletionRule
+    from courses.services.records.policy import policy_version_bump
+
+    officer = LearnerProfile.objects.select_related("unit").get(
+        user__username="officer"
+    )
+    bureau = OrgUnit.objects.get(path=officer.unit.path[: OrgUnit.steplen])
+    TrainingPolicy.objects.update_or_create(
+        bureau=bureau, defaults={"presence_minutes": 2}
+    )
+    policy_version_bump()
+    lesson = lesson_add(
+        title="戒毒人员心理评估",
+        slug="assessment",
+        hours="1",
+        completion_rule=CompletionRule.TIME,
+        completion_minutes=15,
+    )
+    page = phone_page
+    beats = []
+    page.on(
+        "request",
+        lambda request: (
+            beats.append(request) if request.url.endswith("/progress/beat/") else None
+        ),
+    )
+    page.clock.install()
+    log_in(page, live_server.url, lesson.url)
+    region = page.get_by_role("region", name="学习进度")
+    expect(region.get_by_role("status")).to_contain_text("需 15 分钟")
+    question = page.get_by_role("alertdialog", name="您还在学习吗？")
+    expect(question).to_be_hidden()
+
+    with page.expect_response(lambda r: r.url.endswith("/progress/beat/")):
+        page.mouse.move(100, 300)
+        page.clock.run_for(30_000)
+    # A minute on, the page asks instead of beating, even while the reader moves.
+    sent = len(beats)
+    for _ in range(3):
+        page.mouse.move(120, 320)
+        page.clock.run_for(30_000)
+    expect(question).to_be_visible()
+    assert len(beats) <= sent + 1
+    screenshot("progress-04-presence-check")
+
+    presence = page.expect_response(lambda r: r.url.endswith("/progress/presence/"))
+    with presence as answered:
+        question.get_by_role("button", name="继续学习").click()
+    assert answered.value.status == 200
+    expect(question).to_be_hidden()
+    sent = len(beats)
+    with page.expect_response(lambda r: r.url.endswith("/progress/beat/")):
+        page.mouse.move(140, 340)
+        page.clock.run_for(30_000)
+    assert len(beats) > sent
+    # The page's open and the click: one fact a minute, as for beats.
+    assert LearningFact.objects.filter(
+        learner__user__username="officer", kind=FactKind.PRESENCE
+    ).exists()

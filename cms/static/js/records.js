@@ -22,6 +22,8 @@
   const bar = panel.querySelector("[data-progress-bar]");
   const line = panel.querySelector("[data-progress-text]");
   const link = panel.querySelector("[data-progress-link]");
+  const prompt = panel.querySelector("[data-presence-prompt]");
+  const confirmButton = prompt ? prompt.querySelector("[data-presence-confirm]") : null;
 
   // Every video of the lesson is reported by its place on the page (0, 1, ...),
   // the order in which the server counts the lesson's video blocks.
@@ -34,6 +36,11 @@
   let refreshing = false;
   let completing = false;
   let resumeDecided = false;
+  // The presence check (防挂机): the bureau's interval in minutes (0: none) and
+  // when the reader last showed they are there, as the server counts it.
+  let presenceMinutes = 0;
+  let lastPresence = Date.now();
+  const segmentsSent = new Set();
 
   const fill = (template, values) =>
     template.replace(/\{(\w+)\}/g, (whole, name) =>
@@ -63,6 +70,7 @@
 
   const show = (next) => {
     status = next;
+    presenceMinutes = next.presence_minutes || 0;
     const parts = [];
     if (next.rule === "time") {
       parts.push(fill(texts.textTime, { minutes: next.minutes, needed: next.needed_minutes }));
@@ -107,6 +115,7 @@
 
   const open = async () => {
     try {
+      lastPresence = Date.now();
       const next = await answer(await send(urls.openUrl));
       if (next) { show(next); resumeFromServer(); }
     } catch (e) {
@@ -154,9 +163,42 @@
 
   const watching = () => videos.some((video) => !video.paused && !video.ended);
 
+  // --- the presence check ------------------------------------------------------
+
+  // Asked a minute before the server would stop counting; until the reader
+  // answers, no beat is sent (it would not count).
+  const presenceDue = () =>
+    presenceMinutes > 0 && Date.now() - lastPresence > (presenceMinutes - 1) * 60 * 1000;
+
+  const askPresence = () => {
+    if (!prompt || !prompt.hidden) return;
+    prompt.hidden = false;
+    if (confirmButton) confirmButton.focus({ preventScroll: true });
+  };
+
+  const confirmPresence = async () => {
+    if (!confirmButton) return;
+    confirmButton.disabled = true;
+    try {
+      const next = await answer(await send(urls.presenceUrl));
+      if (next) {
+        lastPresence = Date.now();
+        active();
+        prompt.hidden = true;
+        show(next);
+      }
+    } catch (e) {
+      if (!panel.hidden) say(texts.textOffline);
+    } finally {
+      confirmButton.disabled = false;
+    }
+  };
+  if (confirmButton) confirmButton.addEventListener("click", confirmPresence);
+
   const beat = async () => {
     if (stopped || document.visibilityState !== "visible") return;
     if (Date.now() - lastActive > ACTIVE_MS && !watching()) return;
+    if (presenceDue()) { askPresence(); return; }
     try {
       const response = await send(urls.beatUrl);
       if (REFUSED.includes(response.status)) stop();
@@ -211,7 +253,16 @@
       send(urls.videoUrl, { position: at, duration: duration, video: index })
         .then((response) => {
           if (REFUSED.includes(response.status)) stop();
-          else if (response.ok) recordedSinceRefresh = true;
+          else if (response.ok) {
+            recordedSinceRefresh = true;
+            // Newly played video counts as being there (the server sees it
+            // too); a segment played before does not, and a seek is no play.
+            const played = `${index}:${Math.floor(at / SEGMENT_SECONDS)}`;
+            if (!segmentsSent.has(played)) {
+              segmentsSent.add(played);
+              lastPresence = Date.now();
+            }
+          }
         })
         .catch(() => { /* the next segment reports again */ });
     };

@@ -32,19 +32,24 @@ beats write both a fact and a stale marker, the costlier case. The batch runs
 once more at the end: the database is left with its aggregates up to date.
 """
 
+import io
 import statistics
+import sys
 import time
 from datetime import timedelta
 from itertools import cycle
 
 from django.conf import settings
+from django.core.handlers.wsgi import WSGIHandler
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.http import JsonResponse
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.test import Client
 from django.test.utils import override_settings
 from django.urls import include, path, reverse
 from django.utils import timezone
+from django.utils.crypto import get_random_string
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
@@ -251,11 +256,29 @@ class Command(BaseCommand):
         service = self.service_loop()
         client = self.client_loop()
         bare = self.bare_loop()
+        beat_urls = [self.beat_url(lesson.id) for lesson in self.lessons]
+        wsgi = self.wsgi_loop(
+            beat_urls, [learner.user for learner in self.learners[:CLIENT_READERS]]
+        )
+        wsgi_bare = self.wsgi_loop(
+            [reverse(bare_view)], [learner.user for learner in self.learners[:1]]
+        )
         run_pgbench = self.postgres and not opts["no_pgbench"]
-        rates = {"service": [], "client": [], "bare": [], "pgbench": []}
-        written = {"service": [0, 0, 0], "client": [0, 0, 0]}
+        rates = {
+            "service": [],
+            "client": [],
+            "wsgi": [],
+            "bare": [],
+            "wsgi_bare": [],
+            "pgbench": [],
+        }
+        written = {"service": [0, 0, 0], "client": [0, 0, 0], "wsgi": [0, 0, 0]}
         for _ in range(rounds):
-            for name, loop in (("service", service), ("client", client)):
+            for name, loop in (
+                ("service", service),
+                ("client", client),
+                ("wsgi", wsgi),
+            ):
                 # The batch runs between rounds, as it does every 30 s: nobody is
                 # marked at the start, so a reader's beat writes a fact and a marker.
                 stale_drain()
@@ -266,6 +289,7 @@ class Command(BaseCommand):
                 written[name][1] += LearningFact.objects.count() - facts
                 written[name][2] += RecordStale.objects.count()
             rates["bare"].append(self.timed(bare, seconds)[0])
+            rates["wsgi_bare"].append(self.timed(wsgi_bare, seconds)[0])
             if run_pgbench:
                 rates["pgbench"] += self.pgbench(seconds, 1)
         stale_drain()
@@ -278,6 +302,7 @@ class Command(BaseCommand):
         for name, label in (
             ("service", "service lesson_heartbeat_record"),
             ("client", "through Django (test client POST)"),
+            ("wsgi", "through Django's WSGI handler"),
         ):
             events, facts, markers = written[name]
             self.out(
@@ -289,13 +314,22 @@ class Command(BaseCommand):
             f"{statistics.median(rates['bare']):8.0f} /s   (no work, no query: "
             "what any request costs here)"
         )
+        self.out(
+            f"  {'bare POST, WSGI handler':<38}"
+            f"{statistics.median(rates['wsgi_bare']):8.0f} /s   (the same, as a WSGI "
+            "server calls Django)"
+        )
         if not rates["pgbench"]:
             if self.postgres:
                 self.out("  pgbench not run: no ratio")
             return
         tps = statistics.median(rates["pgbench"])
         self.out(f"  {'pgbench -b tpcb-like, same server':<38}{tps:8.0f} tps")
-        for name, label in (("service", "service"), ("client", "through Django")):
+        for name, label in (
+            ("service", "service"),
+            ("client", "test client"),
+            ("wsgi", "WSGI handler"),
+        ):
             ratio = statistics.median(rates[name]) / tps
             self.out(
                 f"  {'ratio ' + label + ' / pgbench':<38}{ratio:8.0%}   (goal ≥ 25%)"
@@ -338,6 +372,60 @@ class Command(BaseCommand):
                 raise CommandError("bare view")
 
         return post
+
+    def wsgi_loop(self, urls: list[str], users) -> callable:
+        """Signed-in readers in turn, each request handed to Django's WSGI
+        handler with the session and CSRF cookies and the CSRF header, as a WSGI
+        server (gunicorn) hands it over: the whole middleware stack and the CSRF
+        check run, without the test client's own bookkeeping."""
+        handler = WSGIHandler()
+        token = get_random_string(CSRF_SECRET_LENGTH, allowed_chars=CSRF_ALLOWED_CHARS)
+        environs = []
+        for user in users:
+            client = Client()
+            client.force_login(user)
+            session = client.cookies[settings.SESSION_COOKIE_NAME].value
+            for url in urls:
+                environs.append(
+                    {
+                        "REQUEST_METHOD": "POST",
+                        "PATH_INFO": url,
+                        "SCRIPT_NAME": "",
+                        "QUERY_STRING": "",
+                        "SERVER_NAME": "testserver",
+                        "SERVER_PORT": "80",
+                        "SERVER_PROTOCOL": "HTTP/1.1",
+                        "REMOTE_ADDR": "127.0.0.1",
+                        "HTTP_HOST": "testserver",
+                        "HTTP_COOKIE": f"{settings.SESSION_COOKIE_NAME}={session}; "
+                        f"{settings.CSRF_COOKIE_NAME}={token}",
+                        "HTTP_X_CSRFTOKEN": token,
+                        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+                        "CONTENT_LENGTH": "0",
+                        "wsgi.version": (1, 0),
+                        "wsgi.url_scheme": "http",
+                        "wsgi.errors": sys.stderr,
+                        "wsgi.multithread": False,
+                        "wsgi.multiprocess": True,
+                        "wsgi.run_once": False,
+                    }
+                )
+        statuses = []
+
+        def start_response(status, headers, exc_info=None):
+            statuses.append(status)
+
+        def call(environ):
+            environ = {**environ, "wsgi.input": io.BytesIO(b"")}
+            statuses.clear()
+            body = b"".join(handler(environ, start_response))
+            if not statuses or not statuses[0].startswith("200"):
+                raise CommandError(f"{environ['PATH_INFO']}: {statuses} {body[:200]}")
+
+        for environ in environs[:: len(urls)]:
+            call({**environ, "PATH_INFO": urls[-1]})  # the reader's first beat
+        pairs = cycle(environs)
+        return lambda: call(next(pairs))
 
     def client_loop(self):
         """Logged-in readers in turn, each on every lesson in turn: now is the

@@ -5,9 +5,10 @@ completion rule) is read once per published version and cached, so a heartbeat
 costs the two statements of `fact_record` and nothing else.
 """
 
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.core.cache import cache
@@ -148,6 +149,38 @@ def lesson_opened_record(*, learner: LearnerRef, lesson: LessonRef, now=None) ->
         lesson_id=lesson.id,
         title=lesson.title,
     )
+    # Opening the page is a sign the reader is there, every time.
+    lesson_presence_record(learner=learner, lesson=lesson, now=now)
+
+
+def lesson_presence_record(*, learner: LearnerRef, lesson: LessonRef, now=None) -> None:
+    """The reader showed they are there ("继续学习" clicked, or the page opened):
+    with a presence check in the bureau's policy, the beats of the next minutes
+    count again. Once a minute, like beats."""
+    now = now or timezone.now()
+    fact_record(
+        learner=learner,
+        kind=FactKind.PRESENCE,
+        key=f"here:L{lesson.id}:{int(now.timestamp()) // BEAT_SECONDS}",
+        occurred_at=now,
+        lesson_id=lesson.id,
+    )
+
+
+def _beats_present(beats: list[datetime], signs: list[datetime], minutes: int) -> int:
+    """How many beats fall within `minutes` after a sign of presence."""
+    if not minutes:
+        return len(beats)
+    signs = sorted(signs)
+    window = timedelta(minutes=minutes)
+    counted = 0
+    for at in beats:
+        # The last sign at or before the beat (a beat's minute may begin a few
+        # seconds before the click that shares it).
+        index = bisect_right(signs, at + timedelta(seconds=BEAT_SECONDS)) - 1
+        if index >= 0 and at - signs[index] <= window:
+            counted += 1
+    return counted
 
 
 def lesson_heartbeat_record(
@@ -229,7 +262,8 @@ def lesson_status_from_facts(
 ) -> LessonStatus:
     """Where a learner stands on one lesson, from their facts about it."""
     status = LessonStatus(needed_seconds=lesson.needed_seconds())
-    beats = 0
+    beats: list[datetime] = []
+    signs: list[datetime] = []  # the reader was there: opened, clicked, played
     segments: dict[int, set[int]] = defaultdict(set)
     durations: dict[int, int] = defaultdict(int)
     for fact in facts:
@@ -237,15 +271,20 @@ def lesson_status_from_facts(
         status.opened_at = min(filter(None, [status.opened_at, at]))
         status.last_seen_at = max(filter(None, [status.last_seen_at, at]))
         if kind == FactKind.TIME_ON_TASK:
-            beats += 1
+            beats.append(at)
+        elif kind in (FactKind.PRESENCE, FactKind.LESSON_OPENED):
+            signs.append(at)
         elif kind == FactKind.VIDEO:
+            signs.append(at)
             video = _video_of_key(fact.get("key") or "")
             segments[video].add(fact["seconds"] // VIDEO_SEGMENT_SECONDS)
             durations[video] = max(durations[video], int(fact["value"] or 0))
         elif kind == FactKind.LESSON_COMPLETED:
             status.completed_at = at
-    cap = int(lesson.minutes * 60 * policy_for_unit_path(unit_path).time_cap_ratio)
-    status.seconds = min(beats * BEAT_SECONDS, max(cap, BEAT_SECONDS))
+    policy = policy_for_unit_path(unit_path)
+    cap = int(lesson.minutes * 60 * policy.time_cap_ratio)
+    counted = _beats_present(beats, signs, policy.presence_minutes)
+    status.seconds = min(counted * BEAT_SECONDS, max(cap, BEAT_SECONDS))
     # Every video of the lesson weighs the same; one never played counts 0%.
     count = max(lesson.videos, max(durations, default=-1) + 1)
     percents = []

@@ -31,6 +31,9 @@ class Policy:
     exam_pass_hours: Decimal = Decimal("2.0")
     offline_day_hours: Decimal = Decimal("6.0")
     time_cap_ratio: Decimal = Decimal("2.0")
+    # Beats count only within this many minutes of a sign the reader is there
+    # (the page opened, "still here" clicked, new video played); 0: no check.
+    presence_minutes: int = 0
 
     def training_year_of(self, when: date | datetime) -> int:
         """The training year of a day, named by the calendar year it starts in."""
@@ -68,6 +71,7 @@ def policy_for_unit_path(unit_path: str) -> Policy:
                 "exam_pass_hours",
                 "offline_day_hours",
                 "time_cap_ratio",
+                "presence_minutes",
             )
             .first()
         )
@@ -123,6 +127,7 @@ RULE_FIELDS = (
     "exam_pass_hours",
     "offline_day_hours",
     "time_cap_ratio",
+    "presence_minutes",
 )
 
 

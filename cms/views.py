@@ -4,8 +4,9 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
+from wagtail import views as wagtail_views
 
-from courses.cache import page_render_context
+from courses.cache import page_render_context, page_route_cached
 from courses.selectors.search import content_search
 
 
@@ -16,6 +17,13 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     pass
+
+
+def serve(request, path):
+    """Wagtail's page view, with the site and the route read from the cache when
+    the page allows it (`courses.cache.page_route_cached`)."""
+    page_route_cached(request, path)
+    return wagtail_views.serve(request, path)
 
 
 def search(request):

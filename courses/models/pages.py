@@ -9,10 +9,12 @@ A textbook section (节) is a LessonPage under its ChapterPage: the unit a learn
 reads, is credited for and searches.
 """
 
+import functools
 from decimal import Decimal
 from functools import cached_property
 
 from django import forms
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Sum
@@ -22,11 +24,17 @@ from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page
+from wagtail.models import Page, PageViewRestriction
 from wagtail.search import index
 
 from courses.blocks import LessonStreamBlock
-from courses.cache import page_render_context
+from courses.cache import (
+    FRAGMENT_SECONDS,
+    content_version,
+    page_render_context,
+    page_shell_context,
+    page_shell_serve,
+)
 from courses.search_text import searchable_tokens
 
 from .organisation import Position
@@ -88,14 +96,61 @@ class SegmentedSearchMixin:
         return searchable_tokens(self.plain_text())
 
 
+@functools.cache
+def _no_view_restrictions():
+    """An empty queryset, evaluated once: iterating it (as the serve hook does)
+    costs nothing, and ordering or counting it (as the admin does) stays empty."""
+    restrictions = PageViewRestriction.objects.none()
+    list(restrictions)
+    return restrictions
+
+
 class CachedRenderMixin:
     """Passes the page templates what they need to use the cache (the header's
-    links, the tokens cached fragments vary on): see `courses.cache`."""
+    links, the tokens cached fragments vary on): see `courses.cache`. Its route
+    and its view restrictions are cached under the content version as well."""
+
+    cache_route = True
+
+    def view_restriction_ids(self) -> list[int]:
+        """The ids of the restrictions on the page and its ancestors, as Wagtail
+        finds them, cached under the content version (which any change to a
+        restriction, a page or a move moves)."""
+        key = f"courses:view-restrictions:{self.pk}:{content_version()}"
+        ids = cache.get(key)
+        if ids is None:
+            ids = list(super().get_view_restrictions().values_list("pk", flat=True))
+            cache.set(key, ids, FRAGMENT_SECONDS)
+        return ids
+
+    def get_view_restrictions(self):
+        """Wagtail's answer, from the cache: every request for the page asks.
+        Still a queryset of the same rows, for the admin to order or count. A
+        page whose route came from the cache (`courses.cache.page_route_cached`)
+        brings the ids with it."""
+        ids = self.__dict__.get("_view_restriction_ids")
+        if ids is None:
+            ids = self.view_restriction_ids()
+        if not ids:
+            return _no_view_restrictions()
+        return PageViewRestriction.objects.filter(pk__in=ids)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context.update(page_render_context(request))
+        context.update(page_shell_context(request))
         return context
+
+    # Pages whose template is the same for every reader but for base.html's
+    # reader parts and CSRF tokens may be served from a cached shell.
+    serve_from_shell = False
+
+    def serve(self, request, *args, **kwargs):
+        if not self.serve_from_shell or args or kwargs:
+            return super().serve(request, *args, **kwargs)
+        return page_shell_serve(
+            self, request, lambda: super(CachedRenderMixin, self).serve(request)
+        )
 
 
 class LessonChildRouteMixin:
@@ -106,7 +161,13 @@ class LessonChildRouteMixin:
     def route(self, request, path_components):
         if path_components:
             try:
-                lesson = LessonPage.objects.child_of(self).get(slug=path_components[0])
+                # The body is read only to render it, which the cache mostly
+                # spares; the route (cached with the page object) stays small.
+                lesson = (
+                    LessonPage.objects.child_of(self)
+                    .defer_streamfields()
+                    .get(slug=path_components[0])
+                )
             except LessonPage.DoesNotExist:
                 pass  # not a lesson (or no such page): Wagtail's way decides
             else:
@@ -386,6 +447,7 @@ class LessonPage(CachedRenderMixin, SegmentedSearchMixin, Page):
     ]
     subpage_types: list[str] = []
     template = "courses/pages/lesson_page.html"
+    serve_from_shell = True
 
     class Meta:
         verbose_name = _("课")

@@ -2,13 +2,24 @@
 
 import html
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Count, F, Window
+from django.db.models import (
+    CharField,
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    Value,
+    Window,
+)
+from django.db.models.functions import Cast
 from django.utils.safestring import SafeString, mark_safe
 from wagtail.models import Page
 
@@ -97,19 +108,26 @@ class _CountedPaginator(Paginator):
         return self._known_count
 
 
-def _sqlite_ranked_ids(results) -> list[int] | None:
-    """Every matching page id in the order SQLite's backend ranks them (BM25,
-    then newest first), found in one pass over the full-text index.
+def _sqlite_ranked_page(results, per_page: int, page_number) -> PaginatorPage | None:
+    """The page of matching ids in the order SQLite's backend ranks them (BM25,
+    then newest first), and their count, from one full-text match.
 
     The backend ranks by attaching the score to each candidate page through a
     correlated subquery that runs the full-text match again, once per page: a
-    word found in 4,000 lessons costs seconds. Here the scores of all matches
-    come from one match, and the ranking is done on the ids. None where the
-    backend is not SQLite's (PostgreSQL ranks in the same pass already).
+    word found in 4,000 lessons costs seconds. Here one match gives the scores,
+    SQLite sorts the ids by them, and the ids alone come back (read from the
+    cursor, without building a row object for each): their number is the count,
+    and the page is a slice of them. The pages the search may show (live,
+    public, of the kinds asked for) are a subquery the match is narrowed by.
+    None where the backend is not SQLite's.
     """
     if connection.vendor != "sqlite":
         return None
-    from modelsearch.backends.database.sqlite.query import MatchExpression, normalize
+    from modelsearch.backends.database.sqlite.query import (
+        BM25,
+        MatchExpression,
+        normalize,
+    )
     from modelsearch.backends.database.sqlite.sqlite import (
         SQLiteFTSIndexEntry,
         SQLiteSearchResults,
@@ -124,25 +142,37 @@ def _sqlite_ranked_ids(results) -> list[int] | None:
     if not isinstance(query, PlainText):
         return None
     config = compiler.get_config(results.backend)
-    entries = SQLiteFTSIndexEntry.objects.filter(
-        MatchExpression(
-            compiler.fields or compiler.FTS_TABLE_FIELDS,
-            compiler.build_search_query(query, config=config),
-        ),
-        index_entry__content_type__in=get_descendants_content_types_pks(
-            compiler.queryset.model
-        ),
+    # The backend's score for plain text is the sum over the fields of BM25 times
+    # the field's boost: BM25 times the sum of the boosts, worked out once.
+    boosts = [boost for _vector, boost in compiler.get_search_vectors()]
+    weight = boosts[0] if hasattr(boosts[0], "resolve_expression") else Value(boosts[0])
+    for boost in boosts[1:]:
+        weight = weight + boost
+    # The index keeps object ids as text: the pages' ids are compared as text.
+    shown = compiler.queryset.annotate(_key_=Cast("pk", CharField())).values("_key_")
+    ranked = (
+        SQLiteFTSIndexEntry.objects.filter(
+            MatchExpression(
+                compiler.fields or compiler.FTS_TABLE_FIELDS,
+                compiler.build_search_query(query, config=config),
+            ),
+            index_entry__content_type__in=get_descendants_content_types_pks(
+                compiler.queryset.model
+            ),
+            index_entry__object_id__in=shown,
+        )
+        .annotate(
+            _pk_=Cast("index_entry__object_id", IntegerField()),
+            _score_=ExpressionWrapper(BM25() * weight, output_field=FloatField()),
+        )
+        .order_by("_score_", "-_pk_")
+        .values_list("_pk_")
     )
-    scores = {
-        int(object_id): score
-        for object_id, score in entries.annotate(
-            score=compiler._build_rank_expression(compiler.get_search_vectors(), config)
-        ).values_list("index_entry__object_id", "score")
-    }
-    shown = compiler.queryset.filter(
-        pk__in=entries.values("index_entry__object_id")
-    ).values_list("pk", flat=True)
-    return sorted(shown, key=lambda pk: (scores[pk], -pk))
+    sql, params = ranked.query.get_compiler(connection=connection).as_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = [row[0] for row in cursor.fetchall()]
+    return Paginator(ids, per_page).get_page(page_number)
 
 
 class _RankedIds:
@@ -172,10 +202,17 @@ def _postgres_ranked_page(results, per_page: int, page_number) -> PaginatorPage 
 
     The backend pages its results with a query that selects every column of
     every page and counts them with a second one that matches again; here the
-    same match and the same rank expression give the page's ids and, through a
-    window count, the number of matches in one pass. The match is the backend's
-    `(title || body) @@ query`, found through the GIN index on that expression
-    (migration courses 0006). None where the backend is not PostgreSQL's.
+    same rank expression gives the page's ids and, through a window count, the
+    number of matches in one pass.
+
+    The backend matches `(title || body) @@ query`. Here the match is on the body
+    alone, through its own GIN index: the pages searched here all index their
+    segmented text (`SegmentedSearchMixin.search_tokens`, a body field), which
+    holds the title's tokens too, and the query's terms are such tokens, so the
+    title finds nothing the body does not. The same matches, then, without
+    concatenating two vectors for every candidate row, which for a word found in
+    most lessons cost more than all the rest. None where the backend is not
+    PostgreSQL's.
     """
     if connection.vendor != "postgresql":
         return None
@@ -192,21 +229,26 @@ def _postgres_ranked_page(results, per_page: int, page_number) -> PaginatorPage 
     config = compiler.get_config(results.backend)
     search_query = compiler.build_tsquery(compiler.query, config=config)
     vectors = compiler.get_search_vectors(search_query)
-    combined = vectors[0][0]
-    for vector, _boost in vectors[1:]:
-        combined = combined._combine(vector, "||", False)
+    matches = compiler.queryset.annotate(_vector_=F("index_entries__body")).filter(
+        _vector_=search_query
+    )
     ranked = _RankedIds(
-        compiler.queryset.annotate(_vector_=combined)
-        .filter(_vector_=search_query)
-        .annotate(
+        matches.annotate(
             _rank_=compiler._build_rank_expression(vectors, config),
             _total_=Window(Count("pk")),
         )
         .order_by(F("_rank_").desc(), "-pk")
         .values_list("pk", "_total_")
     )
-    # The count comes with the first page fetched; a page number past the end
-    # (or not a number) is only known as such once the count is known.
+    return _ranked_page(ranked, matches.count, per_page, page_number)
+
+
+def _ranked_page(
+    ranked: _RankedIds, count: Callable[[], int], per_page: int, page_number
+) -> PaginatorPage:
+    """The paginator's page of `ranked`. The count comes with the first page
+    fetched; a page number past the end (or not a number) is only known as such
+    once the count is known, which then costs a query of its own (`count`)."""
     try:
         number = int(page_number or 1)
     except (TypeError, ValueError):
@@ -214,11 +256,7 @@ def _postgres_ranked_page(results, per_page: int, page_number) -> PaginatorPage 
     if number >= 1:
         ranked.fetch((number - 1) * per_page, number * per_page)
     if ranked.count is None:
-        ranked.count = (
-            compiler.queryset.annotate(_vector_=combined)
-            .filter(_vector_=search_query)
-            .count()
-        )
+        ranked.count = count()
     return _CountedPaginator(ranked, per_page, count=ranked.count).get_page(page_number)
 
 
@@ -236,11 +274,10 @@ def content_search(
     pages = Page.objects.live().public().type(*types)
     search_query = " ".join(terms)
     results = pages.search(search_query, operator="and")
-    ranked = _sqlite_ranked_ids(results)
-    if ranked is not None:
-        page = Paginator(ranked, per_page).get_page(page_number)
-        ids = list(page.object_list)
-    elif (page := _postgres_ranked_page(results, per_page, page_number)) is not None:
+    page = _sqlite_ranked_page(results, per_page, page_number)
+    if page is None:
+        page = _postgres_ranked_page(results, per_page, page_number)
+    if page is not None:
         ids = list(page.object_list)
     else:
         # Counting the ranked results would rank every match again inside the
@@ -250,10 +287,11 @@ def content_search(
             page_number
         )
         ids = [p.pk for p in page.object_list]
-    # The snippet's text comes from the cache: the bodies are not read here.
-    specific = {
-        p.pk: p for p in Page.objects.filter(pk__in=ids).specific().defer_streamfields()
-    }
+    # The pages are read whole, bodies included: a snippet whose text is not in
+    # the cache yet is made from them without reading them again. Lessons only
+    # are read from their own table at once.
+    found = LessonPage.objects if kind == "lesson" else Page.objects.specific()
+    specific = {p.pk: p for p in found.filter(pk__in=ids)}
     texts = pages_plain_text(list(specific.values()))
     phrases = query_phrases(query)
     hits = [

@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from wagtail.models import PageViewRestriction
 
 from cms.demo import demo_home_page_load
 from courses.demo import demo_content_load
@@ -153,3 +154,25 @@ def test_page_numbers_out_of_range_show_a_real_page(
     assert outcome.page.number == expected_number
     assert outcome.page.paginator.count == 21
     assert len(outcome.hits) == expected_hits
+
+
+def test_lessons_behind_a_view_restriction_are_not_found(client, add_lesson):
+    open_lesson = add_lesson("S1", "公开课", "美沙酮维持治疗的基本知识")
+    hidden = add_lesson("S2", "内部课", "美沙酮门诊的内部流程")
+    PageViewRestriction.objects.create(
+        page=hidden, restriction_type=PageViewRestriction.LOGIN
+    )
+    outcome = search(client, "美沙酮").context["outcome"]
+    assert [hit.page.pk for hit in outcome.hits] == [open_lesson.pk]
+    assert outcome.page.paginator.count == 1
+
+
+def test_a_word_in_every_lesson_is_counted_and_paged_whole(client, add_lesson):
+    for n in range(25):
+        add_lesson(f"W{n:02d}", f"课 {n:02d}", "本课介绍戒毒人员的教育矫治" * (n + 1))
+    first = search(client, "教育矫治").context["outcome"]
+    second = search(client, "教育矫治", page=2).context["outcome"]
+    assert first.page.paginator.count == 25
+    found = [h.page.title for h in first.hits] + [h.page.title for h in second.hits]
+    assert sorted(found) == [f"课 {n:02d}" for n in range(25)]
+    assert all("<mark>教育矫治</mark>" in h.snippet for h in first.hits)

@@ -42,7 +42,8 @@ from itertools import cycle
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, connection
 from django.http import JsonResponse
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.test import Client
@@ -418,7 +419,16 @@ class Command(BaseCommand):
         def call(environ):
             environ = {**environ, "wsgi.input": io.BytesIO(b"")}
             statuses.clear()
-            body = b"".join(handler(environ, start_response))
+            # As the test client does: the connection stays open between
+            # requests (inside a test's transaction it must), as it does in a
+            # server with persistent connections.
+            for signal in (request_started, request_finished):
+                signal.disconnect(close_old_connections)
+            try:
+                body = b"".join(handler(environ, start_response))
+            finally:
+                for signal in (request_started, request_finished):
+                    signal.connect(close_old_connections)
             if not statuses or not statuses[0].startswith("200"):
                 raise CommandError(f"{environ['PATH_INFO']}: {statuses} {body[:200]}")
 
